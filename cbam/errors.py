@@ -1,0 +1,88 @@
+"""The exceptions the library raises.
+
+Every error a user can cause names *where* (file, row or cell), *what* (the field) and *why*
+(the reason), so that a CLI can print it as one line and an ERP job can log it without a
+traceback. All of them derive from :class:`CbamError`; input problems are also ``ValueError``.
+"""
+
+from __future__ import annotations
+
+
+class CbamError(Exception):
+    """Base class of every error the library raises on purpose.
+
+    Parameters
+    ----------
+    reason:
+        What is wrong, in words a consultant understands.
+    source:
+        The file (or dataset) the problem was found in, when there is one.
+    location:
+        Where in that file: ``"row 12"``, ``"sheet China, cell E14"``, ``"processes[1]"``.
+    field:
+        The field, column or key concerned.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        source: str | None = None,
+        location: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.source = source
+        self.location = location
+        self.field = field
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The one-line message: ``file, location, field 'x': reason``."""
+        parts = [p for p in (self.source, self.location) if p]
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        prefix = ", ".join(parts)
+        return f"{prefix}: {self.reason}" if prefix else self.reason
+
+    def __str__(self) -> str:
+        return self.message
+
+    def located(
+        self,
+        *,
+        source: str | None = None,
+        location: str | None = None,
+        field: str | None = None,
+    ) -> CbamError:
+        """Fill in where the error happened, keeping what is already known; returns self."""
+        self.source = self.source or source
+        self.location = self.location or location
+        self.field = self.field or field
+        self.args = (self.message,)
+        return self
+
+
+class InputError(CbamError, ValueError):
+    """A value or file supplied by the user is invalid."""
+
+
+class UnknownCNCodeError(InputError):
+    """A CN code that is malformed, or that no catalogue knows."""
+
+
+class NotACbamGoodError(InputError):
+    """A well-formed CN code of goods outside Annex I of Reg. (EU) 2023/956 (e.g. 7204 scrap)."""
+
+
+class UnknownCountryError(InputError):
+    """A country code that is not ISO 3166-1 alpha-2 (nor a customs code the law names)."""
+
+
+class ReferenceDataError(CbamError):
+    """The reference data cannot answer: no value anywhere, or a dataset file is damaged."""
+
+
+class NoValueError(ReferenceDataError, LookupError):
+    """No value exists for a lookup, not even after the fall-backs the law allows."""
