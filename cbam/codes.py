@@ -79,7 +79,8 @@ def format_cn(code: str) -> str:
 #: EU member states (TEU Art. 52): imports from them are not CBAM imports and precursors made
 #: there carry zero embedded emissions (IR 2025/2547 Annex III B).
 EU_MEMBER_STATES: frozenset[str] = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU"}
+    | {"IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}
 )
 
 #: Reg. (EU) 2023/956 Annex III point 1: third countries and territories outside the scope
@@ -144,8 +145,8 @@ _NAME_ALIASES: dict[str, str] = {
 
 def _fold(name: str) -> str:
     """Case-fold and strip accents and typographic apostrophes for name matching."""
-    text = unicodedata.normalize("NFKD", name.strip()).encode("ascii", "ignore").decode()
-    return text.replace("\u2019", "'").casefold()
+    text = name.strip().replace("\u2019", "'")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
 @cache

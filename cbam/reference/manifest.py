@@ -68,7 +68,9 @@ def load_manifest() -> dict[str, DatasetInfo]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise ReferenceDataError(f"cannot read the data manifest: {exc}", source=str(MANIFEST))
+        raise ReferenceDataError(
+            f"cannot read the data manifest: {exc}", source=str(MANIFEST)
+        ) from exc
     return {key: DatasetInfo.model_validate(entry) for key, entry in raw["datasets"].items()}
 
 

@@ -1,0 +1,265 @@
+"""The ``cbam`` command line: argument parsing and printing only.
+
+Exit codes (interfaces.md section 2): 0 success, 1 invalid input (the message names file,
+row or cell, field and reason), 2 usage error. ``--json`` prints exactly one JSON document on
+stdout. Calculation lives in the library; this module only calls it and shows the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cbam import __version__
+from cbam.errors import CbamError
+from cbam.jsonout import decimal_text, dumps
+
+Handler = Callable[[argparse.Namespace], "Output"]
+
+
+class Output:
+    """What a command produced: a JSON document and the readable text shown without --json."""
+
+    def __init__(self, document: Any, text: str) -> None:
+        self.document = document
+        self.text = text
+
+
+# --- printing helpers -----------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    return str(value)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain aligned text table (numbers right-aligned)."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    numeric = [
+        all(isinstance(row[i], int | Decimal) or row[i] is None for row in rows) and bool(rows)
+        for i in range(len(headers))
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out.extend(line(row) for row in cells)
+    return "\n".join(out)
+
+
+def key_values(pairs: Sequence[tuple[str, Any]]) -> str:
+    width = max(len(k) for k, _ in pairs)
+    return "\n".join(f"{k.ljust(width)}  {_cell(v)}" for k, v in pairs)
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def cmd_defaults(args: argparse.Namespace) -> Output:
+    from cbam.reference import default_value, load_defaults_workbook
+
+    table_ = load_defaults_workbook(args.defaults_workbook) if args.defaults_workbook else None
+    value = default_value(args.cn, args.country, route=args.route, table=table_)
+    document = {
+        "cn": value.cn,
+        "country": value.country,
+        "country_used": value.country_used,
+        "route": value.route,
+        "direct": value.direct,
+        "indirect": value.indirect,
+        "total": value.total,
+        "year": args.year,
+        "markup": value.markup(args.year),
+        "value_used": value.value_used(args.year),
+        "dataset": value.dataset.label,
+        "dataset_sha256": value.dataset.sha256,
+        "location": value.location,
+        "description": value.description,
+        "fallback": value.fallback,
+    }
+    text = key_values([(k, v) for k, v in document.items() if k != "dataset_sha256"])
+    return Output(document, text)
+
+
+def _data_import(args: argparse.Namespace) -> Output:
+    from cbam.reference import convert
+
+    out_dir = Path(args.out) if args.out else None
+    infos = convert.run_import(args.kind, Path(args.source), out_dir)
+    rows = [(i.id, i.label, ", ".join(i.files), i.sha256[:16]) for i in infos]
+    document = {"datasets": [i.model_dump(mode="json") for i in infos]}
+    return Output(document, table(["dataset", "version", "files", "source sha256"], rows))
+
+
+def cmd_data_info(args: argparse.Namespace) -> Output:
+    from cbam.reference.manifest import load_manifest
+
+    infos = list(load_manifest().values())
+    rows = [(i.id, i.label, i.source_file, i.sha256[:16]) for i in infos]
+    document = {"datasets": [i.model_dump(mode="json") for i in infos]}
+    return Output(document, table(["dataset", "version", "source file", "sha256"], rows))
+
+
+def cmd_see(args: argparse.Namespace) -> Output:
+    from cbam.installation import see_report
+
+    document = see_report(Path(args.installation), year=args.year)
+    rows = [
+        (
+            p["id"],
+            p["good"],
+            p["activity_level"],
+            p["see_direct"],
+            p["see_indirect"],
+            p["see_total"],
+        )
+        for p in document["processes"]
+    ]
+    text = table(
+        ["process", "good", "activity level", "SEE direct", "SEE indirect", "SEE total"], rows
+    )
+    for note in document.get("differences", []):
+        text += f"\nDIFFERS FROM WORKBOOK: {note}"
+    return Output(document, text)
+
+
+def cmd_template_read(args: argparse.Namespace) -> Output:
+    from cbam.formats.template import read_template_document
+
+    document = read_template_document(Path(args.workbook))
+    rows = [(s["cn"], s["see_direct"], s["see_indirect"]) for s in document["workbook_summary"]]
+    return Output(document, table(["CN", "SEE direct", "SEE indirect"], rows))
+
+
+def cmd_template_fill(args: argparse.Namespace) -> Output:
+    from cbam.formats.template import fill_template
+    from cbam.installation import load_installation
+
+    installation = load_installation(Path(args.installation))
+    fill_template(installation, Path(args.template), Path(args.output))
+    return Output({"path": str(args.output)}, f"wrote {args.output}")
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def _year(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"year must be a whole number, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cbam",
+        description="EU CBAM: default values, embedded emissions, certificates, declarant files.",
+    )
+    parser.add_argument("--version", action="version", version=f"cbam {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("defaults", parents=[common], help="look up a default value (IR 2025/2621)")
+    p.add_argument(
+        "--cn", required=True, help="CN code: 72081000, '7208 10 00', 7208.10.00 or TARIC"
+    )
+    p.add_argument("--country", required=True, help="country of origin, ISO 3166-1 alpha-2")
+    p.add_argument("--year", type=_year, default=2026, help="import year (mark-up), default 2026")
+    p.add_argument(
+        "--route", help="production route indicator (A)...(L) where the code has several"
+    )
+    p.add_argument(
+        "--defaults-workbook",
+        help="a newer official default-value workbook to use instead of the packaged one",
+    )
+    p.set_defaults(handler=cmd_defaults)
+
+    p = sub.add_parser("see", parents=[common], help="SEE of an installation file or template")
+    p.add_argument("installation", help="installation file (JSON/YAML) or communication template")
+    p.add_argument(
+        "--year", type=_year, help="year whose default-value mark-up applies to precursors"
+    )
+    p.set_defaults(handler=cmd_see)
+
+    p = sub.add_parser("data", help="packaged reference data")
+    data_sub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    for kind, source_help in (
+        ("defaults", "the Commission's default-value workbook (IR 2025/2621 Annex I)"),
+        ("benchmarks", "the Commission's benchmark workbook (IR 2025/2620)"),
+        ("cn-codes", "the communication template (sheet Parameters_CNCodes)"),
+        ("legal-annexes", "the text of IR 2025/2621 (Annexes II, III and IV)"),
+    ):
+        q = data_sub.add_parser(f"import-{kind}", parents=[common], help=f"convert {source_help}")
+        q.add_argument("source", help=source_help)
+        q.add_argument("--out", help="data folder to write (default: the packaged data folder)")
+        q.set_defaults(handler=_data_import, kind=kind)
+    q = data_sub.add_parser("info", parents=[common], help="list the packaged datasets")
+    q.set_defaults(handler=cmd_data_info)
+
+    p = sub.add_parser("template", help="the Commission's communication template")
+    t_sub = p.add_subparsers(dest="template_command", required=True, metavar="ACTION")
+    q = t_sub.add_parser("read", parents=[common], help="read a filled template (v2.x)")
+    q.add_argument("workbook")
+    q.set_defaults(handler=cmd_template_read)
+    q = t_sub.add_parser("fill", parents=[common], help="fill a blank template")
+    q.add_argument("installation")
+    q.add_argument("--template", required=True, help="the blank official template (.xlsx)")
+    q.add_argument("-o", "--output", required=True, help="the workbook to write")
+    q.set_defaults(handler=cmd_template_fill)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        output = handler(args)
+    except CbamError as exc:
+        print(f"cbam: error: {exc.message}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"cbam: error: {exc.filename}: file not found", file=sys.stderr)
+        return 1
+    except IsADirectoryError as exc:
+        print(f"cbam: error: {exc.filename}: is a folder, expected a file", file=sys.stderr)
+        return 1
+    except PermissionError as exc:
+        print(f"cbam: error: {exc.filename}: permission denied", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug, not bad input: one line, traceback on request
+        if os.environ.get("CBAM_DEBUG"):
+            raise
+        print(
+            f"cbam: internal error: {type(exc).__name__}: {exc} "
+            "(please report it; set CBAM_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 3
+    if getattr(args, "json", False):
+        sys.stdout.write(dumps(output.document) + "\n")
+    else:
+        sys.stdout.write(output.text + "\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Official sources -> packaged data files (run by ``cbam data import-...``).
+
+One converter per source lives beside this module; this module only dispatches. Every
+converter reads the official file as published, writes CSV files and a manifest entry
+(source file, SHA-256, legal act, version date) and reports the source's own defects in
+``docs/data-notes.md`` instead of copying them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cbam.errors import InputError
+from cbam.reference.manifest import DATA_DIR, DatasetInfo
+
+KINDS = ("defaults", "benchmarks", "cn-codes", "legal-annexes")
+
+
+def run_import(kind: str, source: Path, out_dir: Path | None = None) -> list[DatasetInfo]:
+    """Convert ``source`` of the given kind into ``out_dir`` (default: the packaged data)."""
+    data_dir = out_dir or DATA_DIR
+    if not source.is_file():
+        raise InputError("file not found", source=str(source))
+    if kind == "defaults":
+        from cbam.reference.convert_defaults import convert_default_values
+
+        return [convert_default_values(source, data_dir)]
+    if kind == "benchmarks":
+        from cbam.reference.convert_benchmarks import convert_benchmarks
+
+        return [convert_benchmarks(source, data_dir)]
+    if kind == "cn-codes":
+        from cbam.reference.convert_cn_codes import convert_cn_codes
+
+        return [convert_cn_codes(source, data_dir)]
+    if kind == "legal-annexes":
+        from cbam.reference.convert_defaults import convert_unknown_country_defaults
+        from cbam.reference.convert_factors import convert_factors
+
+        infos = list(convert_factors(source, data_dir))
+        infos.append(convert_unknown_country_defaults(source, data_dir))
+        return infos
+    raise InputError(f"unknown data kind {kind!r}; expected one of {', '.join(KINDS)}")
