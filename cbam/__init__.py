@@ -8,8 +8,8 @@ from __future__ import annotations
 from cbam.errors import (
     CbamError,
     InputError,
-    NoValueError,
     NotACbamGoodError,
+    NoValueError,
     ReferenceDataError,
     UnknownCNCodeError,
     UnknownCountryError,
