@@ -98,6 +98,78 @@ def cmd_defaults(args: argparse.Namespace) -> Output:
     return Output(document, text)
 
 
+def _years(text: str) -> list[int]:
+    """``2026`` or a range ``2026-2034``."""
+    first, _, last = text.partition("-")
+    try:
+        start = int(first)
+        end = int(last) if last else start
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"year must be Y or Y1-Y2, got {text!r}") from None
+    if end < start:
+        raise argparse.ArgumentTypeError(f"year range {text!r} runs backwards")
+    return list(range(start, end + 1))
+
+
+def _decimal(text: str) -> Decimal:
+    from decimal import InvalidOperation
+
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value.is_finite():
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def cmd_cost(args: argparse.Namespace) -> Output:
+    from cbam.declaration.cost import cost_line
+    from cbam.reference import PriceTable, load_defaults_workbook
+
+    table_ = load_defaults_workbook(args.defaults_workbook) if args.defaults_workbook else None
+    prices = PriceTable.from_csv(Path(args.prices)) if args.prices else None
+    results = [
+        cost_line(
+            args.cn,
+            args.country,
+            args.mass,
+            year,
+            route=args.route,
+            price=args.price,
+            prices=prices,
+            see_direct=args.see_direct,
+            see_indirect=args.see_indirect,
+            benchmark_a=args.benchmark_a,
+            cscf=args.cscf,
+            carbon_price_deduction=args.carbon_price_deduction,
+            defaults_table=table_,
+        )
+        for year in args.year
+    ]
+    summaries = [r.summary() for r in results]
+    rows = [
+        (
+            r.year,
+            r.basis,
+            r.see_used,
+            r.embedded_emissions,
+            r.free_allocation,
+            r.certificates,
+            r.price,
+            s["cost_eur"],
+        )
+        for r, s in zip(results, summaries, strict=True)
+    ]
+    headers = ["year", "basis", "SEE used", "embedded", "free alloc.", "certificates", "price"]
+    text = table([*headers, "cost EUR"], rows)
+    notes = sorted({step.note for r in results for step in r.audit if step.note})
+    if notes:
+        text += "\n\nnotes:\n" + "\n".join(f"- {n}" for n in notes)
+    document: Any = summaries[0] if len(summaries) == 1 else {"years": summaries}
+    return Output(document, text)
+
+
 def _data_import(args: argparse.Namespace) -> Output:
     from cbam.reference import convert
 
@@ -191,6 +263,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="a newer official default-value workbook to use instead of the packaged one",
     )
     p.set_defaults(handler=cmd_defaults)
+
+    p = sub.add_parser("cost", parents=[common], help="certificates and cost of one import line")
+    p.add_argument("--cn", required=True, help="CN code of the good")
+    p.add_argument("--country", required=True, help="country of origin, ISO 3166-1 alpha-2")
+    p.add_argument(
+        "--mass", required=True, type=_decimal, help="net mass in t (MWh for electricity)"
+    )
+    p.add_argument("--year", required=True, type=_years, help="import year, or a range 2026-2034")
+    p.add_argument("--route", help="production route indicator of the default-value row")
+    p.add_argument(
+        "--price", type=_decimal, help="certificate price in EUR (else the known prices)"
+    )
+    p.add_argument("--prices", help="price table CSV (period,price_eur) extending the known prices")
+    p.add_argument("--see-direct", type=_decimal, help="supplier's actual direct SEE, t CO2e/t")
+    p.add_argument("--see-indirect", type=_decimal, help="supplier's actual indirect SEE, t CO2e/t")
+    p.add_argument(
+        "--benchmark-a", type=_decimal, help="benchmark for actual data (Column A+prec.)"
+    )
+    p.add_argument("--cscf", type=_decimal, default=Decimal(1), help="cross-sectoral correction")
+    p.add_argument(
+        "--carbon-price-deduction",
+        type=_decimal,
+        default=Decimal(0),
+        help="certificates deducted for a carbon price paid abroad (Art. 9), t CO2e",
+    )
+    p.add_argument("--defaults-workbook", help="a newer official default-value workbook")
+    p.set_defaults(handler=cmd_cost)
 
     p = sub.add_parser("see", parents=[common], help="SEE of an installation file or template")
     p.add_argument("installation", help="installation file (JSON/YAML) or communication template")

@@ -1,0 +1,313 @@
+"""Certificates and cost of one import line, on actual or default values (``cbam cost``).
+
+The line's SEE is the supplier's verified actual value when given, else the default value of
+IR 2025/2621 marked up for the year. Free allocation uses the Column A benchmark for actual data
+and Column B with the default-value row's production route for default values (IR 2025/2620
+Annex pt 3-4). Electricity gets no free allocation (Q&A §3.8).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from cbam.codes import counts_zero, validate_country
+from cbam.declaration import certificates as cert
+from cbam.declaration.audit import AuditStep
+from cbam.errors import InputError
+from cbam.reference.prices import CertificatePrice, PriceTable
+from cbam.rules import CBAM_FACTOR_SOURCE, MARKUP_SOURCE, Sector, cbam_factor
+
+CSCF_NOTE = (
+    "cross-sectoral correction factor taken as given (default 1): its value for 2026 onwards "
+    "is not in the sources available to this release"
+)
+
+
+class LineCost(BaseModel):
+    """The certificate arithmetic of one line with its audit trail."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cn: str
+    country: str
+    country_used: str
+    year: int
+    mass: Decimal
+    basis: Literal["actual", "default"]
+    route: str | None
+    see_direct: Decimal | None
+    see_indirect: Decimal | None
+    indirect_counted: bool
+    markup: Decimal
+    see_used: Decimal
+    embedded_emissions: Decimal
+    benchmark: Decimal
+    benchmark_column: Literal["A", "B", "none", "user"]
+    cbam_factor: Decimal
+    cscf: Decimal
+    sefa: Decimal
+    free_allocation: Decimal
+    carbon_price_deduction: Decimal
+    certificates: Decimal
+    price: Decimal | None
+    price_period: str | None
+    price_is_assumption: bool
+    cost_eur: Decimal | None
+    audit: tuple[AuditStep, ...]
+
+    def summary(self) -> dict[str, object]:
+        """The ``cbam cost --json`` object (interfaces.md section 2); cost rounded to the cent."""
+        return {
+            "cn": self.cn,
+            "country": self.country,
+            "country_used": self.country_used,
+            "year": self.year,
+            "route": self.route,
+            "basis": self.basis,
+            "mass": self.mass,
+            "markup": self.markup,
+            "see_used": self.see_used,
+            "embedded_emissions": self.embedded_emissions,
+            "benchmark": self.benchmark,
+            "benchmark_column": self.benchmark_column,
+            "cbam_factor": self.cbam_factor,
+            "cscf": self.cscf,
+            "free_allocation": self.free_allocation,
+            "carbon_price_deduction": self.carbon_price_deduction,
+            "certificates": self.certificates,
+            "price": self.price,
+            "price_period": self.price_period,
+            "price_is_assumption": self.price_is_assumption,
+            "cost_eur": None if self.cost_eur is None else cert.round_eur(self.cost_eur),
+            "audit": [step.model_dump() for step in self.audit],
+        }
+
+
+def _non_negative(value: Decimal | None, field: str) -> None:
+    if value is not None and value < 0:
+        raise InputError(f"must be >= 0, got {value}", field=field)
+
+
+def cost_line(
+    cn: str | int,
+    country: str,
+    mass: Decimal,
+    year: int,
+    *,
+    route: str | None = None,
+    price: Decimal | CertificatePrice | None = None,
+    prices: PriceTable | None = None,
+    see_direct: Decimal | None = None,
+    see_indirect: Decimal | None = None,
+    benchmark_a: Decimal | None = None,
+    cscf: Decimal = Decimal(1),
+    carbon_price_deduction: Decimal = Decimal(0),
+    defaults_table: object | None = None,
+) -> LineCost:
+    """Certificates owed for ``mass`` t (MWh) of ``cn`` from ``country`` imported in ``year``.
+
+    Formulas: EE = M x SEE (Reg. (EU) 2023/956 Annex IV); FAA = M x CBAM_y x CSCF x BM
+    (IR 2025/2620 Annex pt 2-4); N = max(0, EE - FAA - CP) (Art. 9, 22; Q&A §4.32);
+    cost = N x price (Art. 21). Actual values (``see_direct``, ``see_indirect``) make the
+    basis "actual"; indirect emissions count only for goods outside Annex II.
+    """
+    from cbam import goods
+    from cbam.reference import benchmark, default_value
+
+    _non_negative(mass, "mass")
+    _non_negative(see_direct, "see_direct")
+    _non_negative(see_indirect, "see_indirect")
+    _non_negative(carbon_price_deduction, "carbon_price_deduction")
+    _non_negative(cscf, "cscf")
+    good = goods.good(cn)
+    country = validate_country(country)
+    if counts_zero(country):
+        raise InputError(
+            f"goods originating in {country} are not CBAM imports (EU member state or "
+            "Reg. (EU) 2023/956 Annex III exempt country)",
+            field="country",
+        )
+    category = good.category
+    indirect_counted = not category.direct_only
+    factor = cbam_factor(year)
+    audit: list[AuditStep] = []
+    is_electricity = category.sector is Sector.ELECTRICITY
+
+    if see_direct is None and see_indirect is not None:
+        raise InputError(
+            "an actual indirect SEE needs the actual direct SEE too", field="see_direct"
+        )
+    if see_direct is not None:
+        basis: Literal["actual", "default"] = "actual"
+        country_used = country
+        markup = Decimal(0)
+        indirect = see_indirect or Decimal(0)
+        see_used = see_direct + (indirect if indirect_counted else Decimal(0))
+        used_route = route
+        audit.append(
+            AuditStep(
+                quantity="SEE used",
+                value=see_used,
+                rule="Reg. (EU) 2023/956 Art. 7(2)(a), Annex IV pt 2-3 (actual emissions)",
+                source="actual values given by the user (supplier's verified data)",
+                note=None
+                if indirect_counted
+                else f"{category.name} is an Annex II good: direct emissions only (Art. 7(1))",
+            )
+        )
+    else:
+        basis = "default"
+        value = default_value(good.cn, country, route=route, table=defaults_table)
+        country_used = value.country_used
+        used_route = value.route
+        markup = value.markup(year)
+        see_direct, see_indirect = value.direct, value.indirect
+        base = value.total if indirect_counted else (value.direct or value.total)
+        see_used = base * (Decimal(1) + markup)
+        audit.append(
+            AuditStep(
+                quantity="default value (total)" if indirect_counted else "default value (direct)",
+                value=base,
+                rule="IR 2025/2621 Art. 1(1), Annex I"
+                if not is_electricity
+                else "IR 2025/2621 Art. 1(4), Annex III",
+                source=f"{value.dataset.label}, {value.location}",
+                note=value.fallback,
+            )
+        )
+        audit.append(
+            AuditStep(
+                quantity="SEE used",
+                value=see_used,
+                rule=MARKUP_SOURCE,
+                note=f"mark-up {markup * 100:f}% for {year}".replace(".00%", "%"),
+            )
+        )
+
+    embedded = cert.embedded_emissions(mass, see_used)
+    audit.append(
+        AuditStep(
+            quantity="embedded emissions",
+            value=embedded,
+            rule="Reg. (EU) 2023/956 Annex IV: mass x SEE",
+        )
+    )
+
+    if is_electricity:
+        bm = Decimal(0)
+        column: Literal["A", "B", "none", "user"] = "none"
+        audit.append(
+            AuditStep(
+                quantity="benchmark",
+                value=bm,
+                rule="IR 2025/2620 Art. 1(2); Q&A §3.8",
+                note="electricity receives no free allocation adjustment",
+            )
+        )
+    elif basis == "actual" and benchmark_a is not None:
+        bm, column = benchmark_a, "user"
+        audit.append(
+            AuditStep(
+                quantity="benchmark",
+                value=bm,
+                rule="IR 2025/2620 Annex pt 3.1 and 3.3 (Column A plus precursors)",
+                source="given by the user",
+            )
+        )
+    else:
+        column = "A" if basis == "actual" else "B"
+        found = benchmark(good.cn, column, year=year, route=used_route)
+        bm = found.value
+        audit.append(
+            AuditStep(
+                quantity="benchmark",
+                value=bm,
+                rule="IR 2025/2620 Annex pt 3.1 (Column A, actual data)"
+                if column == "A"
+                else "IR 2025/2620 Annex pt 4 (Column B, default values)",
+                source=f"{found.dataset.label}, {found.location}",
+                note=found.note,
+            )
+        )
+    sefa = cert.specific_free_allocation(bm, factor, cscf)
+    allocation = cert.free_allocation(mass, sefa)
+    audit.append(
+        AuditStep(quantity="CBAM factor", value=factor, rule=CBAM_FACTOR_SOURCE, note=str(year))
+    )
+    audit.append(
+        AuditStep(
+            quantity="CSCF",
+            value=cscf,
+            rule="Directive 2003/87/EC Art. 10a(5)",
+            note=CSCF_NOTE if cscf == 1 else "given by the user",
+        )
+    )
+    audit.append(
+        AuditStep(
+            quantity="free allocation",
+            value=allocation,
+            rule="IR 2025/2620 Annex pt 2: mass x CBAM factor x CSCF x benchmark",
+        )
+    )
+    due = cert.certificates_due(embedded, allocation, carbon_price_deduction)
+    audit.append(
+        AuditStep(
+            quantity="certificates",
+            value=due,
+            rule="Reg. (EU) 2023/956 Art. 22; Q&A §4.32: max(0, EE - FAA - carbon price)",
+            note="free allocation exceeds embedded emissions: 0 for this good, not netted"
+            if embedded - allocation - carbon_price_deduction < 0
+            else None,
+        )
+    )
+
+    resolved: CertificatePrice | None
+    if isinstance(price, CertificatePrice):
+        resolved = price
+    elif price is not None:
+        _non_negative(price, "price")
+        resolved = CertificatePrice(period=str(year), value=price, source="given by the user")
+    else:
+        resolved = (prices or PriceTable()).for_year(year)
+    cost = cert.cost_eur(due, resolved.value)
+    audit.append(
+        AuditStep(
+            quantity="price",
+            value=resolved.value,
+            rule="Reg. (EU) 2023/956 Art. 21",
+            source=resolved.source,
+            note=resolved.note,
+        )
+    )
+
+    return LineCost(
+        cn=good.cn,
+        country=country,
+        country_used=country_used,
+        year=year,
+        mass=mass,
+        basis=basis,
+        route=used_route,
+        see_direct=see_direct,
+        see_indirect=see_indirect,
+        indirect_counted=indirect_counted,
+        markup=markup,
+        see_used=see_used,
+        embedded_emissions=embedded,
+        benchmark=bm,
+        benchmark_column=column,
+        cbam_factor=factor,
+        cscf=cscf,
+        sefa=sefa,
+        free_allocation=allocation,
+        carbon_price_deduction=carbon_price_deduction,
+        certificates=due,
+        price=resolved.value,
+        price_period=resolved.period,
+        price_is_assumption=resolved.assumption,
+        cost_eur=cost,
+        audit=tuple(audit),
+    )
