@@ -1,0 +1,259 @@
+"""Customs lines from CSV or XLSX, streamed one line at a time.
+
+Columns (names match case-insensitively; spaces and dashes count as underscores):
+
+=====================  ========  =============================================================
+column                 required  meaning
+=====================  ========  =============================================================
+cn_code                yes       CN code (8 digits, spaced, dotted, or 10-digit TARIC)
+country                yes       country of origin, ISO 3166-1 alpha-2
+net_mass               yes       net mass in t (MWh for electricity, CN 2716 00 00)
+import_date            one of    date of release for free circulation, YYYY-MM-DD
+year + quarter         these     instead of import_date: the year and quarter (1-4 or Q1-Q4)
+installation_id        no        the producing installation (matches supplier data)
+route                  no        production route indicator (A)...(L) of the default value
+procedure              no        customs procedure code (e.g. 4000)
+supplementary_units    no        quantity in the CN supplementary unit
+clinker_content        no        share of clinker (0-1) for cement (IR 2025/2547 Eq. 64-65)
+nitrogen_content       no        share of nitrogen (0-1) for fertilisers (Eq. 66)
+line_id                no        the user's own reference, kept in the outputs
+carbon_price_deduction no        t CO2e deducted for a carbon price paid abroad (Art. 9)
+=====================  ========  =============================================================
+
+A row that breaks a rule is an :class:`~cbam.errors.InputError` naming file, row and column; no
+row is ever dropped silently. Rows are numbered as a spreadsheet shows them (header = row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from cbam.codes import validate_cn, validate_country
+from cbam.errors import CbamError, InputError
+
+REQUIRED = ("cn_code", "country", "net_mass")
+OPTIONAL = (
+    "import_date",
+    "year",
+    "quarter",
+    "installation_id",
+    "route",
+    "procedure",
+    "supplementary_units",
+    "clinker_content",
+    "nitrogen_content",
+    "line_id",
+    "carbon_price_deduction",
+)
+COLUMNS = REQUIRED + OPTIONAL
+
+
+@dataclass(frozen=True, slots=True)
+class ImportLine:
+    """One customs line, validated."""
+
+    row: int
+    cn: str
+    country: str
+    net_mass: Decimal
+    year: int
+    quarter: int
+    import_date: dt.date | None = None
+    installation_id: str | None = None
+    route: str | None = None
+    procedure: str | None = None
+    supplementary_units: Decimal | None = None
+    clinker_content: Decimal | None = None
+    nitrogen_content: Decimal | None = None
+    line_id: str | None = None
+    carbon_price_deduction: Decimal | None = None
+
+
+def normalise_header(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_").lstrip("\ufeff")
+
+
+def _columns(header: list[str], source: str) -> list[str]:
+    names = [normalise_header(h or "") for h in header]
+    unknown = [h for h, n in zip(header, names, strict=True) if n and n not in COLUMNS]
+    if unknown:
+        raise InputError(
+            f"unknown column(s) {', '.join(repr(u) for u in unknown)}; "
+            f"the columns are: {', '.join(COLUMNS)}",
+            source=source,
+            location="row 1",
+        )
+    duplicates = sorted({n for n in names if n and names.count(n) > 1})
+    if duplicates:
+        raise InputError(
+            f"column(s) {', '.join(duplicates)} appear more than once",
+            source=source,
+            location="row 1",
+        )
+    missing = [c for c in REQUIRED if c not in names]
+    if "import_date" not in names and not {"year", "quarter"} <= set(names):
+        missing.append("import_date (or year and quarter)")
+    if missing:
+        raise InputError(
+            f"missing column(s): {', '.join(missing)}", source=source, location="row 1"
+        )
+    return names
+
+
+def _decimal(text: str, field: str, *, required: bool = False) -> Decimal | None:
+    text = text.strip()
+    if not text:
+        if required:
+            raise InputError("a value is required", field=field)
+        return None
+    try:
+        value = Decimal(text.replace("\u00a0", "").replace(" ", ""))
+    except InvalidOperation:
+        raise InputError(f"{text!r} is not a number", field=field) from None
+    if not value.is_finite():
+        raise InputError(f"{text!r} is not a finite number", field=field)
+    if value < 0:
+        raise InputError(f"must be >= 0, got {text}", field=field)
+    return value
+
+
+def _share(text: str, field: str) -> Decimal | None:
+    value = _decimal(text, field)
+    if value is not None and value > 1:
+        raise InputError(f"is a share between 0 and 1, got {text}", field=field)
+    return value
+
+
+def _text(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float):
+        return repr(raw)  # the exact shortest form of a spreadsheet number
+    if isinstance(raw, dt.datetime):
+        return raw.date().isoformat()
+    if isinstance(raw, dt.date):
+        return raw.isoformat()
+    return str(raw)
+
+
+def parse_line(values: dict[str, str], row: int, year: int | None) -> ImportLine:
+    """Validate one row (already keyed by normalised column name)."""
+    cn = values.get("cn_code", "")
+    try:
+        cn8 = validate_cn(cn)
+    except CbamError as exc:
+        raise exc.located(field="cn_code") from None
+    try:
+        country = validate_country(values.get("country", ""))
+    except CbamError as exc:
+        raise exc.located(field="country") from None
+    mass = _decimal(values.get("net_mass", ""), "net_mass", required=True)
+    assert mass is not None
+    date_text = values.get("import_date", "").strip()
+    import_date: dt.date | None = None
+    if date_text:
+        try:
+            import_date = dt.date.fromisoformat(date_text[:10])
+        except ValueError:
+            raise InputError(
+                f"{date_text!r} is not a date (YYYY-MM-DD)", field="import_date"
+            ) from None
+        line_year, quarter = import_date.year, (import_date.month - 1) // 3 + 1
+    else:
+        year_text = values.get("year", "").strip()
+        quarter_text = values.get("quarter", "").strip().upper().removeprefix("Q")
+        if not year_text or not quarter_text:
+            raise InputError("give import_date, or year and quarter", field="import_date")
+        try:
+            line_year = int(Decimal(year_text))
+        except (InvalidOperation, ValueError):
+            raise InputError(f"{year_text!r} is not a year", field="year") from None
+        if quarter_text not in ("1", "2", "3", "4"):
+            raise InputError(f"{quarter_text!r} is not a quarter (1-4)", field="quarter")
+        quarter = int(quarter_text)
+    if year is not None and line_year != year:
+        raise InputError(
+            f"the line was imported in {line_year}, outside the assessed year {year}",
+            field="import_date" if import_date else "year",
+        )
+    route = values.get("route", "").strip().strip("()").upper() or None
+    return ImportLine(
+        row=row,
+        cn=cn8,
+        country=country,
+        net_mass=mass,
+        year=line_year,
+        quarter=quarter,
+        import_date=import_date,
+        installation_id=values.get("installation_id", "").strip() or None,
+        route=route,
+        procedure=values.get("procedure", "").strip() or None,
+        supplementary_units=_decimal(values.get("supplementary_units", ""), "supplementary_units"),
+        clinker_content=_share(values.get("clinker_content", ""), "clinker_content"),
+        nitrogen_content=_share(values.get("nitrogen_content", ""), "nitrogen_content"),
+        line_id=values.get("line_id", "").strip() or None,
+        carbon_price_deduction=_decimal(
+            values.get("carbon_price_deduction", ""), "carbon_price_deduction"
+        ),
+    )
+
+
+def _rows(path: Path) -> Iterator[list[str]]:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        import zipfile
+
+        import openpyxl
+
+        try:
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+            raise InputError(f"cannot read the workbook: {exc}", source=str(path)) from None
+        try:
+            sheet = workbook.worksheets[0]
+            for values in sheet.iter_rows(values_only=True):
+                yield [_text(v) for v in values]
+        finally:
+            workbook.close()
+        return
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        sample = handle.read(4096)
+        handle.seek(0)
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        yield from csv.reader(handle, delimiter=delimiter)
+
+
+def read_imports(path: str | Path, *, year: int | None = None) -> Iterator[ImportLine]:
+    """Stream the customs lines of a CSV (``,`` or ``;``) or XLSX file (first sheet).
+
+    Blank rows are skipped (they hold no line); every other row becomes an
+    :class:`ImportLine` or raises :class:`InputError` naming file, row and column.
+    """
+    file = Path(path)
+    source = str(file)
+    rows = _rows(file)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise InputError("the file is empty: a header row is required", source=source) from None
+    names = _columns(header, source)
+    width = len(names)
+    for number, cells in enumerate(rows, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            raise InputError(
+                f"has {len(cells)} values but the header has {width} columns",
+                source=source,
+                location=f"row {number}",
+            )
+        values = {n: c for n, c in zip(names, cells, strict=False) if n}
+        try:
+            yield parse_line(values, number, year)
+        except CbamError as exc:
+            raise exc.located(source=source, location=f"row {number}") from None

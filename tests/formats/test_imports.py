@@ -1,0 +1,90 @@
+"""Customs lines: columns, streaming, and every error naming file, row and column."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from cbam.errors import InputError, UnknownCNCodeError, UnknownCountryError
+from cbam.formats.imports import read_imports
+
+HEADER = "CN_Code,Country,Net Mass,Import-Date,installation_id,route\n"
+
+
+def _write(tmp_path: Path, text: str, name: str = "lines.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_reads_lines_with_case_insensitive_columns(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        HEADER + "7318 15 42,cn,12.5,2026-02-03,INST-1,(c)\n\n2523100000,TR,1000,2026-11-30,,\n",
+    )
+    lines = list(read_imports(path, year=2026))
+    assert [line.row for line in lines] == [2, 4]
+    first, second = lines
+    assert first.cn == "73181542" and first.country == "CN" and first.net_mass == Decimal("12.5")
+    assert first.quarter == 1 and first.route == "C" and first.installation_id == "INST-1"
+    assert second.cn == "25231000" and second.quarter == 4 and second.route is None
+    assert second.import_date == dt.date(2026, 11, 30)
+
+
+def test_year_and_quarter_instead_of_date(tmp_path: Path) -> None:
+    path = _write(tmp_path, "cn_code;country;net_mass;year;quarter\n72081000;IN;3,0;2026;Q3\n")
+    with pytest.raises(InputError, match="row 2.*net_mass"):
+        list(read_imports(path))
+    path = _write(tmp_path, "cn_code;country;net_mass;year;quarter\n72081000;IN;3.0;2026;Q3\n")
+    (line,) = read_imports(path, year=2026)
+    assert (line.year, line.quarter, line.import_date) == (2026, 3, None)
+
+
+def test_xlsx(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["cn_code", "country", "net_mass", "import_date"])
+    sheet.append([72081000, "CN", 0.1, dt.datetime(2026, 5, 1)])
+    path = tmp_path / "lines.xlsx"
+    workbook.save(path)
+    (line,) = read_imports(path, year=2026)
+    assert line.net_mass == Decimal("0.1") and line.quarter == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "words"),
+    [
+        ("", InputError, "empty"),
+        ("cn_code,country\n", InputError, "missing column.*net_mass"),
+        ("cn_code,country,net_mass\n", InputError, "import_date"),
+        ("cn_code,country,net_mass,import_date,colour\n", InputError, "unknown column.*colour"),
+        ("cn_code,country,net_mass,import_date,Country\n", InputError, "more than once"),
+        (HEADER + "7208,CN,1,2026-01-01,,\n", UnknownCNCodeError, "row 2.*cn_code"),
+        (HEADER + "72081000,XX,1,2026-01-01,,\n", UnknownCountryError, "row 2.*country"),
+        (HEADER + "72081000,CN,-1,2026-01-01,,\n", InputError, "row 2.*net_mass.*>= 0"),
+        (HEADER + "72081000,CN,,2026-01-01,,\n", InputError, "row 2.*net_mass.*required"),
+        (HEADER + "72081000,CN,abc,2026-01-01,,\n", InputError, "not a number"),
+        (HEADER + "72081000,CN,1,2026-13-01,,\n", InputError, "import_date"),
+        (HEADER + "72081000,CN,1,2025-12-31,,\n", InputError, "row 2.*outside the assessed"),
+        (HEADER + "72081000,CN,1,2026-01-01,,,extra\n", InputError, "row 2.*header has 6"),
+    ],
+)
+def test_errors_name_row_and_column(
+    tmp_path: Path, text: str, error: type[Exception], words: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(error, match=words) as info:
+        list(read_imports(path, year=2026))
+    assert str(path) in str(info.value)
+
+
+def test_a_truncated_workbook_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(InputError, match="cannot read the workbook"):
+        list(read_imports(path))
