@@ -1,0 +1,169 @@
+"""Models of the importer wing: supplier values, the declarant, assessment results."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cbam.declaration.audit import AuditStep
+
+
+class SupplierValue(BaseModel):
+    """Actual SEE of goods from one installation, as its operator communicated them.
+
+    ``cn_codes`` lists the CN codes the value covers; ``benchmark_a`` is the Column A benchmark
+    of the good plus the m_i-weighted benchmarks of its precursors (IR 2025/2620 Annex pt 3.3
+    Eq. 4 before the CBAM factor), when the supplier data allow computing it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    installation_id: str
+    installation_name: str | None = None
+    country: str | None = None
+    cn_codes: tuple[str, ...]
+    process_id: str | None = None
+    good: str | None = None
+    see_direct: Decimal
+    see_indirect: Decimal = Decimal(0)
+    benchmark_a: Decimal | None = None
+    benchmark_note: str | None = None
+    source: str
+    """The file the value came from (installation file or communication template)."""
+
+
+class LineResult(BaseModel):
+    """One customs line with its figures (what ``lines.csv`` holds)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    row: int
+    line_id: str | None
+    cn: str
+    country: str
+    country_used: str
+    installation_id: str | None
+    route: str | None
+    year: int
+    quarter: int
+    period: str
+    net_mass: Decimal
+    basis: Literal["actual", "default"]
+    see_used: Decimal
+    embedded_emissions: Decimal
+    sefa: Decimal
+    free_allocation: Decimal
+    carbon_price_deduction: Decimal
+    certificates: Decimal
+    price: Decimal
+    price_is_assumption: bool
+    cost_eur: Decimal
+    exempt_de_minimis: bool
+    group: str
+
+
+class GoodResult(BaseModel):
+    """One good (CN code x origin x installation x route x basis) summed over its lines."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    cn: str
+    category: str
+    country: str
+    country_used: str
+    installation_id: str | None
+    route: str | None
+    basis: Literal["actual", "default"]
+    lines: int
+    net_mass: Decimal
+    see_direct: Decimal | None
+    see_indirect: Decimal | None
+    indirect_counted: bool
+    markup: Decimal
+    see_used: Decimal
+    embedded_emissions: Decimal
+    benchmark: Decimal
+    benchmark_column: str
+    sefa: Decimal
+    free_allocation: Decimal
+    carbon_price_deduction: Decimal
+    certificates: Decimal
+    cost_eur: Decimal
+    audit: tuple[AuditStep, ...]
+
+
+class DeMinimis(BaseModel):
+    """Reg. (EU) 2023/956 Art. 2a: the 50 t annual threshold (never hydrogen or electricity)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    threshold_t: Decimal
+    net_mass_counted: Decimal
+    """Net mass of goods the threshold applies to (all but hydrogen and electricity)."""
+    net_mass_always_in_scope: Decimal
+    """Hydrogen (t) and electricity (MWh) are always in scope."""
+    exempt: bool
+    rule: str
+
+
+class QuarterHolding(BaseModel):
+    """Certificates to hold at a quarter's end (Art. 22(2) as amended: 50 % from 2027)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    quarter: str
+    embedded_emissions_to_date: Decimal
+    """Year to date, default values without mark-up where defaults are used."""
+    free_allocation_to_date: Decimal
+    share: Decimal
+    certificates_to_hold: Decimal
+
+
+class YearCost(BaseModel):
+    """What the same imports would cost if imported in another year (same volumes and origins)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    cbam_factor: Decimal
+    embedded_emissions: Decimal
+    free_allocation: Decimal
+    certificates: Decimal
+    price: Decimal
+    price_is_assumption: bool
+    cost_eur: Decimal
+
+
+class Totals(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    net_mass: Decimal
+    embedded_emissions: Decimal
+    free_allocation: Decimal
+    carbon_price_deduction: Decimal
+    certificates: Decimal
+    cost_eur: Decimal
+
+
+class Assessment(BaseModel):
+    """The result of assessing a year of customs lines."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    declarant: dict[str, str] = Field(default_factory=dict)
+    cscf: Decimal
+    totals: Totals
+    de_minimis: DeMinimis
+    goods: tuple[GoodResult, ...]
+    quarters: tuple[QuarterHolding, ...]
+    lines: int
+    datasets: dict[str, str]
+    notes: tuple[str, ...]
+    trajectory: tuple[YearCost, ...] = ()
+    """The same imports priced in each year 2026-2034 (mark-ups and CBAM factor of that year)."""
+    scenarios: dict[str, Decimal] = Field(default_factory=dict)
+    """Cost at scenario prices: price (EUR) -> cost (EUR)."""
