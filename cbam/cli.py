@@ -170,6 +170,119 @@ def cmd_cost(args: argparse.Namespace) -> Output:
     return Output(document, text)
 
 
+def cmd_assess(args: argparse.Namespace) -> Output:
+    from cbam.declaration.assess import assess
+    from cbam.declaration.declarant import load_declarant
+    from cbam.declaration.suppliers import load_suppliers
+    from cbam.formats.declaration import write_declaration_json, write_declaration_xml
+    from cbam.formats.imports import read_imports
+    from cbam.formats.lines import LinesCsvWriter
+    from cbam.formats.workbook import write_report_xlsx
+    from cbam.reference import PriceTable, load_defaults_workbook
+    from cbam.rules import check_year
+
+    year = check_year(args.year)
+    imports = Path(args.imports)
+    if not imports.is_file():
+        raise CbamError("file not found", source=str(imports))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    declarant = load_declarant(args.declarant) if args.declarant else None
+    suppliers = load_suppliers(args.suppliers, year) if args.suppliers else []
+    prices = PriceTable.from_csv(Path(args.prices)) if args.prices else None
+    table_ = load_defaults_workbook(args.defaults_workbook) if args.defaults_workbook else None
+    lines_path = out / "lines.csv"
+    try:
+        with LinesCsvWriter(lines_path) as writer:
+            assessment = assess(
+                read_imports(imports, year=year),
+                year,
+                suppliers=suppliers,
+                prices=prices,
+                cscf=args.cscf,
+                scenario_prices=args.scenario_price or (),
+                declarant=declarant.summary() if declarant else None,
+                defaults_table=table_,
+                sink=writer,
+            )
+    except CbamError as exc:
+        raise exc.located(source=str(imports)) from None
+    paths = [out / "declaration.json", out / "declaration.xml", out / "report.xlsx", lines_path]
+    write_declaration_json(assessment, paths[0])
+    write_declaration_xml(assessment, paths[1])
+    write_report_xlsx(assessment, paths[2], lines_csv=lines_path)
+    totals = assessment.totals
+    document = {
+        "year": year,
+        "totals": {
+            "net_mass": totals.net_mass,
+            "embedded_emissions": totals.embedded_emissions,
+            "free_allocation": totals.free_allocation,
+            "carbon_price_deduction": totals.carbon_price_deduction,
+            "certificates": totals.certificates,
+            "cost_eur": totals.cost_eur,
+        },
+        "de_minimis": assessment.de_minimis.model_dump(),
+        "lines": assessment.lines,
+        "goods": len(assessment.goods),
+        "suppliers": len({v.installation_id for v in suppliers}),
+        "scenarios": assessment.scenarios,
+        "notes": list(assessment.notes),
+        "outputs": [str(p) for p in paths],
+    }
+    from cbam.declaration.certificates import round_eur, round_tonnes
+
+    rows = [
+        (
+            g.cn,
+            g.country,
+            g.installation_id or "-",
+            g.basis,
+            g.net_mass,
+            round_tonnes(g.embedded_emissions),
+            round_tonnes(g.free_allocation),
+            g.certificates.quantize(Decimal("0.01")),
+            round_eur(g.cost_eur),
+        )
+        for g in assessment.goods
+    ]
+    rows.append(
+        (
+            "TOTAL",
+            "",
+            "",
+            "",
+            totals.net_mass,
+            round_tonnes(totals.embedded_emissions),
+            round_tonnes(totals.free_allocation),
+            totals.certificates.quantize(Decimal("0.01")),
+            round_eur(totals.cost_eur),
+        )
+    )
+    text = table(
+        [
+            "CN",
+            "origin",
+            "installation",
+            "basis",
+            "net mass t",
+            "embedded t",
+            "free alloc. t",
+            "certificates",
+            "cost EUR",
+        ],
+        rows,
+    )
+    dm = assessment.de_minimis
+    text += f"\n\nde minimis: {dm.net_mass_counted} t counted against {dm.threshold_t} t -> " + (
+        "EXEMPT (hydrogen and electricity stay in scope)" if dm.exempt else "in scope"
+    )
+    if assessment.notes:
+        text += "\n\nnotes:\n" + "\n".join(f"- {n}" for n in assessment.notes)
+    text += "\n\nwrote: " + ", ".join(str(p) for p in paths)
+    return Output(document, text)
+
+
 def _data_import(args: argparse.Namespace) -> Output:
     from cbam.reference import convert
 
@@ -290,6 +403,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--defaults-workbook", help="a newer official default-value workbook")
     p.set_defaults(handler=cmd_cost)
+
+    p = sub.add_parser("assess", parents=[common], help="the main job: a year of customs lines")
+    p.add_argument("imports", help="customs lines, CSV or XLSX (see docs for the columns)")
+    p.add_argument("--year", required=True, type=_year, help="the assessed (import) year")
+    p.add_argument("--out", required=True, help="folder for the outputs")
+    p.add_argument("--suppliers", help="folder of installation files / communication templates")
+    p.add_argument("--declarant", help="declarant file (JSON/YAML)")
+    p.add_argument("--prices", help="price table CSV (period,price_eur) extending the known prices")
+    p.add_argument("--cscf", type=_decimal, default=Decimal(1), help="cross-sectoral correction")
+    p.add_argument(
+        "--scenario-price",
+        type=_decimal,
+        action="append",
+        help="also cost the certificates at this price (EUR); repeatable",
+    )
+    p.add_argument("--defaults-workbook", help="a newer official default-value workbook")
+    p.set_defaults(handler=cmd_assess)
 
     p = sub.add_parser("see", parents=[common], help="SEE of an installation file or template")
     p.add_argument("installation", help="installation file (JSON/YAML) or communication template")

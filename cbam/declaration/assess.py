@@ -174,6 +174,7 @@ class Assessor:
                 price=Decimal(0),
                 see_direct=supplier.see_direct,
                 see_indirect=supplier.see_indirect,
+                see_definitive=supplier.see_total_definitive,
                 benchmark_a=supplier.benchmark_a,
                 cscf=self.cscf,
             )
@@ -370,6 +371,7 @@ class Assessor:
                     price=price,
                     see_direct=supplier.see_direct if supplier else None,
                     see_indirect=supplier.see_indirect if supplier else None,
+                    see_definitive=supplier.see_total_definitive if supplier else None,
                     benchmark_a=supplier.benchmark_a if supplier else None,
                     cscf=self.cscf,
                     defaults_table=self.defaults_table,

@@ -102,6 +102,7 @@ def cost_line(
     prices: PriceTable | None = None,
     see_direct: Decimal | None = None,
     see_indirect: Decimal | None = None,
+    see_definitive: Decimal | None = None,
     benchmark_a: Decimal | None = None,
     cscf: Decimal = Decimal(1),
     carbon_price_deduction: Decimal = Decimal(0),
@@ -112,7 +113,8 @@ def cost_line(
     Formulas: EE = M x SEE (Reg. (EU) 2023/956 Annex IV); FAA = M x CBAM_y x CSCF x BM
     (IR 2025/2620 Annex pt 2-4); N = max(0, EE - FAA - CP) (Art. 9, 22; Q&A §4.32);
     cost = N x price (Art. 21). Actual values (``see_direct``, ``see_indirect``) make the
-    basis "actual"; indirect emissions count only for goods outside Annex II.
+    basis "actual"; indirect emissions count only for goods outside Annex II. ``see_definitive``
+    (from the installation engine) overrides that sum with the cross-rule already applied.
     """
     from cbam import goods
     from cbam.reference import benchmark, default_value
@@ -146,6 +148,9 @@ def cost_line(
         markup = Decimal(0)
         indirect = see_indirect or Decimal(0)
         see_used = see_direct + (indirect if indirect_counted else Decimal(0))
+        if see_definitive is not None:
+            # The installation engine already applied the precursor cross-rule (2547 Annex I 3.1).
+            see_used = see_definitive
         used_route = route
         audit.append(
             AuditStep(

@@ -28,6 +28,9 @@ class SupplierValue(BaseModel):
     good: str | None = None
     see_direct: Decimal
     see_indirect: Decimal = Decimal(0)
+    see_total_definitive: Decimal | None = None
+    """SEE counted in the definitive period (direct, plus indirect where it counts, including a
+    non-Annex-II precursor's indirect share in an Annex II good: IR 2025/2547 Annex I pt 3.1)."""
     benchmark_a: Decimal | None = None
     benchmark_note: str | None = None
     source: str
