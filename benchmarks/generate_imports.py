@@ -1,0 +1,111 @@
+"""Generate a realistic customs-lines file (CSV) for samples and scale benchmarks.
+
+The mix leans on what EU importers actually bring in: fasteners (CN 7318) from Taiwan, China,
+India and Vietnam, hot-rolled and coated flat steel, aluminium sheet and foil, cement and
+clinker from Türkiye and Egypt, urea and ammonia, a little electricity and hydrogen. Masses are
+drawn log-uniformly between a pallet and a ship's hold; dates spread over the year. The same
+seed gives the same file.
+
+Usage::
+
+    python benchmarks/generate_imports.py --lines 300 --year 2026 --out samples/imports-2026.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import math
+import random
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+#: (CN code, origins, route or "", typical tonnes per line (low, high), weight in the mix)
+MIX: tuple[tuple[str, tuple[str, ...], str, tuple[float, float], int], ...] = (
+    ("73181542", ("TW", "CN", "IN", "VN"), "", (0.5, 25.0), 30),
+    ("73181535", ("TW", "CN"), "", (0.2, 8.0), 10),
+    ("73181595", ("TW", "CN", "TR"), "", (0.5, 20.0), 8),
+    ("73181639", ("CN", "TW"), "", (0.2, 10.0), 6),
+    ("72081000", ("IN", "TR", "UA", "KR"), "", (20.0, 900.0), 8),
+    ("72104900", ("KR", "VN", "IN"), "", (20.0, 400.0), 6),
+    ("76061299", ("CN", "TR"), "", (2.0, 60.0), 6),
+    ("76071119", ("CN",), "", (1.0, 30.0), 3),
+    ("25232900", ("TR", "EG"), "", (200.0, 5000.0), 4),
+    ("25231000", ("TR",), "A", (500.0, 8000.0), 2),
+    ("31021090", ("EG", "DZ"), "", (100.0, 3000.0), 3),
+    ("28141000", ("TT", "DZ"), "", (500.0, 6000.0), 2),
+    ("27160000", ("RS", "BA", "UA"), "", (100.0, 5000.0), 1),
+)
+
+#: Installations with supplier data in samples/suppliers (installation id, CN code, origin).
+SUPPLIED = {
+    ("73181542", "TW"): "TW-FAST-001",
+    ("73181535", "TW"): "TW-FAST-001",
+    ("25232900", "TR"): "TR-CEM-001",
+}
+
+
+def _mass(rng: random.Random, low: float, high: float) -> str:
+    """A mass drawn log-uniformly (test data: floats are fine here, written with 3 decimals)."""
+    value = math.exp(rng.uniform(math.log(low), math.log(high)))
+    return f"{value:.3f}"
+
+
+def generate(
+    lines: int, year: int, seed: int = 2026, supplied_share: float = 0.6
+) -> Iterator[list[str]]:
+    """Yield CSV rows (header first)."""
+    rng = random.Random(seed)
+    yield [
+        "line_id",
+        "cn_code",
+        "country",
+        "net_mass",
+        "import_date",
+        "installation_id",
+        "route",
+        "procedure",
+    ]
+    weights = [m[4] for m in MIX]
+    start = dt.date(year, 1, 1)
+    days = (dt.date(year, 12, 31) - start).days
+    for number in range(1, lines + 1):
+        cn, origins, route, (low, high), _ = rng.choices(MIX, weights=weights)[0]
+        country = rng.choice(origins)
+        installation = SUPPLIED.get((cn, country), "")
+        if installation and rng.random() > supplied_share:
+            installation = ""
+        date = start + dt.timedelta(days=rng.randint(0, days))
+        yield [
+            f"L{number:07d}",
+            f"{cn[:4]} {cn[4:6]} {cn[6:]}" if number % 3 == 0 else cn,
+            country,
+            _mass(rng, low, high),
+            date.isoformat(),
+            installation,
+            route,
+            "4000",
+        ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=300)
+    parser.add_argument("--year", type=int, default=2026)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--out", type=Path, default=None, help="output CSV (default: stdout)")
+    args = parser.parse_args(argv)
+    handle = args.out.open("w", newline="", encoding="utf-8") if args.out else sys.stdout
+    try:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerows(generate(args.lines, args.year, args.seed))
+    finally:
+        if args.out:
+            handle.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
