@@ -16,15 +16,26 @@ from cbam.reference.manifest import DATA_DIR, DatasetInfo
 KINDS = ("defaults", "benchmarks", "cn-codes", "legal-annexes")
 
 
+def _notes_path(out_dir: Path | None) -> Path:
+    """Where the source-defect notes go: beside the data a user converts into ``--out``, else
+    the project's ``docs/data-notes.md`` (a source checkout) or the packaged data folder."""
+    from cbam.reference.convert_defaults import DATA_NOTES
+
+    if out_dir is not None:
+        return out_dir / "data-notes.md"
+    return DATA_NOTES if DATA_NOTES.parent.is_dir() else DATA_DIR / "data-notes.md"
+
+
 def run_import(kind: str, source: Path, out_dir: Path | None = None) -> list[DatasetInfo]:
     """Convert ``source`` of the given kind into ``out_dir`` (default: the packaged data)."""
     data_dir = out_dir or DATA_DIR
+    notes = _notes_path(out_dir)
     if not source.is_file():
         raise InputError("file not found", source=str(source))
     if kind == "defaults":
         from cbam.reference.convert_defaults import convert_default_values
 
-        return [convert_default_values(source, data_dir)]
+        return [convert_default_values(source, data_dir, notes)]
     if kind == "benchmarks":
         from cbam.reference.convert_benchmarks import convert_benchmarks
 
@@ -38,6 +49,6 @@ def run_import(kind: str, source: Path, out_dir: Path | None = None) -> list[Dat
         from cbam.reference.convert_factors import convert_factors
 
         infos = list(convert_factors(source, data_dir))
-        infos.append(convert_unknown_country_defaults(source, data_dir))
+        infos.append(convert_unknown_country_defaults(source, data_dir, notes))
         return infos
     raise InputError(f"unknown data kind {kind!r}; expected one of {', '.join(KINDS)}")
