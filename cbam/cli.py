@@ -306,14 +306,18 @@ def cmd_see(args: argparse.Namespace) -> Output:
     from cbam.installation import see_report
 
     document = see_report(Path(args.installation), year=args.year)
+    def see(value: Decimal) -> Decimal:
+        # IR 2025/2547 Annex II A.1(8): SEE with at most 5 decimals when reported.
+        return value.quantize(Decimal("0.00001")).normalize()
+
     rows = [
         (
             p["id"],
             p["good"],
             p["activity_level"],
-            p["see_direct"],
-            p["see_indirect"],
-            p["see_total"],
+            see(p["see_direct"]),
+            see(p["see_indirect"]),
+            see(p["see_total"]),
         )
         for p in document["processes"]
     ]
