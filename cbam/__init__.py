@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from cbam.errors import (
     CbamError,
     InputError,
-    NoValueError,
     NotACbamGoodError,
+    NoValueError,
     ReferenceDataError,
     UnknownCNCodeError,
     UnknownCountryError,

@@ -12,7 +12,15 @@ from cbam.errors import UnknownCNCodeError, UnknownCountryError
 
 @pytest.mark.parametrize(
     "raw",
-    ["72081000", "7208 10 00", "7208.10.00", "7208100000", " 7208-10-00 ", 72081000, "7208\u00a01000"],
+    [
+        "72081000",
+        "7208 10 00",
+        "7208.10.00",
+        "7208100000",
+        " 7208-10-00 ",
+        72081000,
+        "7208\u00a01000",
+    ],
 )
 def test_cn_forms_normalise_to_eight_digits(raw: str | int) -> None:
     assert codes.validate_cn(raw) == "72081000"

@@ -94,7 +94,13 @@ def test_actual_values_of_annex_ii_goods_count_direct_only() -> None:
 
 def test_actual_values_of_cement_count_indirect() -> None:
     line = cost_line(
-        "25231000", "TR", D(10), 2026, see_direct=D("0.8"), see_indirect=D("0.1"), price=D(70),
+        "25231000",
+        "TR",
+        D(10),
+        2026,
+        see_direct=D("0.8"),
+        see_indirect=D("0.1"),
+        price=D(70),
         route="A",
     )
     assert line.indirect_counted and line.see_used == D("0.9")

@@ -37,7 +37,7 @@ def test_reads_lines_with_case_insensitive_columns(tmp_path: Path) -> None:
 
 def test_year_and_quarter_instead_of_date(tmp_path: Path) -> None:
     path = _write(tmp_path, "cn_code;country;net_mass;year;quarter\n72081000;IN;3,0;2026;Q3\n")
-    with pytest.raises(InputError, match="row 2.*net_mass"):
+    with pytest.raises(InputError, match=r"row 2.*net_mass"):
         list(read_imports(path))
     path = _write(tmp_path, "cn_code;country;net_mass;year;quarter\n72081000;IN;3.0;2026;Q3\n")
     (line,) = read_imports(path, year=2026)
