@@ -232,7 +232,7 @@ def cmd_assess(args: argparse.Namespace) -> Output:
     }
     from cbam.declaration.certificates import round_eur, round_tonnes
 
-    rows = [
+    rows: list[tuple[Any, ...]] = [
         (
             g.cn,
             g.country,
@@ -306,6 +306,7 @@ def cmd_see(args: argparse.Namespace) -> Output:
     from cbam.installation import see_report
 
     document = see_report(Path(args.installation), year=args.year)
+
     def see(value: Decimal) -> Decimal:
         # IR 2025/2547 Annex II A.1(8): SEE with at most 5 decimals when reported.
         return value.quantize(Decimal("0.00001")).normalize()

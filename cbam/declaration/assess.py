@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from cbam import goods
 from cbam.declaration import certificates as cert
@@ -41,6 +42,9 @@ from cbam.rules import (
     check_year,
     quarterly_holding_share,
 )
+
+if TYPE_CHECKING:
+    from cbam.reference.defaults import DefaultValueTable
 
 ZERO = Decimal(0)
 LineSink = Callable[[LineResult], None]
@@ -137,7 +141,7 @@ class Assessor:
         suppliers: Iterable[SupplierValue] = (),
         prices: PriceTable | None = None,
         cscf: Decimal = Decimal(1),
-        defaults_table: object | None = None,
+        defaults_table: DefaultValueTable | None = None,
         sink: LineSink | None = None,
     ) -> None:
         self.year = check_year(year)
@@ -453,7 +457,7 @@ def assess(
     cscf: Decimal = Decimal(1),
     scenario_prices: Sequence[Decimal] = (),
     declarant: dict[str, str] | None = None,
-    defaults_table: object | None = None,
+    defaults_table: DefaultValueTable | None = None,
     sink: LineSink | None = None,
 ) -> Assessment:
     """Assess a year of customs lines.

@@ -9,7 +9,7 @@ Annex pt 3-4). Electricity gets no free allocation (Q&A §3.8).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,6 +19,9 @@ from cbam.declaration.audit import AuditStep
 from cbam.errors import InputError
 from cbam.reference.prices import CertificatePrice, PriceTable
 from cbam.rules import CBAM_FACTOR_SOURCE, MARKUP_SOURCE, Sector, cbam_factor
+
+if TYPE_CHECKING:
+    from cbam.reference.defaults import DefaultValueTable
 
 CSCF_NOTE = (
     "cross-sectoral correction factor taken as given (default 1): its value for 2026 onwards "
@@ -106,7 +109,7 @@ def cost_line(
     benchmark_a: Decimal | None = None,
     cscf: Decimal = Decimal(1),
     carbon_price_deduction: Decimal = Decimal(0),
-    defaults_table: object | None = None,
+    defaults_table: DefaultValueTable | None = None,
 ) -> LineCost:
     """Certificates owed for ``mass`` t (MWh) of ``cn`` from ``country`` imported in ``year``.
 

@@ -21,8 +21,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from cbam import goods
+from cbam.codes import compact_cn
 from cbam.declaration.model import SupplierValue
 from cbam.errors import CbamError, InputError
+from cbam.installation.model import Installation
 from cbam.installation.result import InstallationResult, ProcessResult
 from cbam.reference.benchmarks import benchmark, benchmark_options
 
@@ -34,7 +36,10 @@ def _column(cn: str, column: str, year: int, route: str | None) -> tuple[Decimal
     """A benchmark, taking the lowest of several routes (conservative) when none is known."""
     try:
         found = benchmark(cn, column, year=year, route=route)  # type: ignore[arg-type]
-        return found.value, found.note
+        note = found.note
+        if note and note.strip().endswith("as requested"):
+            note = None  # nothing to tell: the route asked for is the route used
+        return found.value, note
     except InputError:
         options = benchmark_options(cn, column, year=year)  # type: ignore[arg-type]
         if not options:
@@ -46,12 +51,29 @@ def _column(cn: str, column: str, year: int, route: str | None) -> tuple[Decimal
         )
 
 
+def _precursor_code(
+    installation: Installation | None, process_id: str, index: int
+) -> tuple[str | None, str | None]:
+    """The CN code and route a purchased precursor was declared with, if any."""
+    if installation is None:
+        return None, None
+    for process in installation.processes:
+        if process.id == process_id and 0 <= index < len(process.precursors):
+            declared = process.precursors[index]
+            code = declared.cn
+            if code is None and declared.good and compact_cn(declared.good).isdigit():
+                code = compact_cn(declared.good)[:8]
+            return code, declared.route
+    return None, None
+
+
 def _benchmark_a(
     result: InstallationResult,
     process: ProcessResult,
     cn: str,
     year: int,
     seen: tuple[str, ...] = (),
+    installation: Installation | None = None,
 ) -> tuple[Decimal, list[str]]:
     """Column A of ``cn`` plus the m_i-weighted benchmarks of the process's precursors."""
     own, note = _column(cn, "A", year, None)
@@ -70,10 +92,18 @@ def _benchmark_a(
                     f"process {upstream.id} lists no CN code: its free allocation counts zero"
                 )
                 continue
-            value, more = _benchmark_a(result, upstream, up_cn, year, (*seen, process.id))
+            value, more = _benchmark_a(
+                result, upstream, up_cn, year, (*seen, process.id), installation
+            )
             notes.extend(more)
         elif pre.default is not None:
             value, note = _column(pre.default.cn, "B", year, pre.default.route)
+            if note:
+                notes.append(note)
+        elif (declared := _precursor_code(installation, process.id, pre.index))[0]:
+            code, route = declared
+            assert code is not None
+            value, note = _column(code, "B", year, route)
             if note:
                 notes.append(note)
         else:
@@ -87,7 +117,11 @@ def _benchmark_a(
 
 
 def supplier_values(
-    result: InstallationResult, installation_id: str, source: str, year: int
+    result: InstallationResult,
+    installation_id: str,
+    source: str,
+    year: int,
+    installation: Installation | None = None,
 ) -> list[SupplierValue]:
     """One :class:`SupplierValue` per process and CN code of an installation's result."""
     out: list[SupplierValue] = []
@@ -97,7 +131,7 @@ def supplier_values(
         )
         for cn in codes:
             try:
-                bm, notes = _benchmark_a(result, process, cn, year)
+                bm, notes = _benchmark_a(result, process, cn, year, (), installation)
             except CbamError as exc:
                 bm, notes = None, [f"no Column A benchmark for CN {cn}: {exc.reason}"]
             out.append(
@@ -112,7 +146,7 @@ def supplier_values(
                     see_indirect=process.see_indirect,
                     see_total_definitive=process.see_total_definitive,
                     benchmark_a=bm,
-                    benchmark_note="; ".join(notes) or None,
+                    benchmark_note="; ".join(dict.fromkeys(notes)) or None,
                     source=source,
                 )
             )
@@ -132,7 +166,7 @@ def load_supplier_file(path: Path, year: int) -> list[SupplierValue]:
         installation = load_installation(path)
     result = compute_see(installation, year=year)
     identifier = installation.installation.id or path.stem
-    return supplier_values(result, identifier, path.name, year)
+    return supplier_values(result, identifier, path.name, year, installation)
 
 
 def load_suppliers(folder: str | Path, year: int) -> list[SupplierValue]:

@@ -449,7 +449,7 @@ def load_installation(path: str | Path) -> Installation:
 def _load_yaml(text: str, source: str) -> Any:
     # PyYAML is optional (extra "yaml"); import it only when a YAML file is read.
     try:
-        import yaml  # type: ignore[import-untyped]
+        import yaml
     except ImportError:
         raise InputError(
             "reading YAML needs PyYAML (pip install 'cbam[yaml]'); or give the file as JSON",
