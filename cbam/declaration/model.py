@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -170,3 +170,15 @@ class Assessment(BaseModel):
     """The same imports priced in each year 2026-2034 (mark-ups and CBAM factor of that year)."""
     scenarios: dict[str, Decimal] = Field(default_factory=dict)
     """Cost at scenario prices: price (EUR) -> cost (EUR)."""
+
+    def to_dataframe(self, what: str = "goods", *, float_columns: bool = False) -> Any:
+        """DataFrame of ``goods``, ``trajectory``, ``quarters`` or ``audit`` (extra pandas)."""
+        from cbam.declaration.frames import to_dataframe
+
+        return to_dataframe(self, what, float_columns=float_columns)  # type: ignore[arg-type]
+
+    def plot_cost_trajectory(self, ax: Any = None) -> Any:
+        """Bar chart of the cost per year 2026-2034 (extra plot); returns the Axes."""
+        from cbam.declaration.frames import plot_cost_trajectory
+
+        return plot_cost_trajectory(self, ax)

@@ -1,0 +1,76 @@
+"""Notebook helpers: DataFrames and a cost plot (extras ``pandas`` and ``plot``).
+
+The core never imports pandas or matplotlib; these functions import them when called and say
+which extra to install when they are missing. Decimal columns stay ``Decimal`` (object dtype)
+so that sums are exact; ``float_columns=True`` converts them for plotting and statistics.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from cbam.errors import CbamError
+
+if TYPE_CHECKING:
+    from cbam.declaration.model import Assessment
+
+Table = Literal["goods", "trajectory", "quarters", "audit"]
+
+
+def _require(module: str, extra: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise CbamError(f"this needs {module}: pip install 'cbam[{extra}]'") from None
+
+
+def _rows(assessment: Assessment, what: Table) -> list[dict[str, Any]]:
+    if what == "goods":
+        return [g.model_dump(exclude={"audit"}) for g in assessment.goods]
+    if what == "trajectory":
+        return [y.model_dump() for y in assessment.trajectory]
+    if what == "quarters":
+        return [q.model_dump() for q in assessment.quarters]
+    if what == "audit":
+        return [{"good": g.key, **step.model_dump()} for g in assessment.goods for step in g.audit]
+    raise CbamError(f"unknown table {what!r}: goods, trajectory, quarters or audit")
+
+
+def to_dataframe(
+    assessment: Assessment, what: Table = "goods", *, float_columns: bool = False
+) -> Any:
+    """A pandas DataFrame of the goods, the 2026-2034 trajectory, the quarters or the audit."""
+    pandas = _require("pandas", "pandas")
+    frame = pandas.DataFrame(_rows(assessment, what))
+    if float_columns:
+        for column in frame.columns:
+            if frame[column].map(lambda v: isinstance(v, Decimal)).any():
+                frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def plot_cost_trajectory(assessment: Assessment, ax: Any = None) -> Any:
+    """Bar chart of the cost of the assessed imports in each year 2026-2034 (matplotlib Axes).
+
+    Years whose price is an assumption are hatched and the legend says so.
+    """
+    _require("matplotlib", "plot")
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    years = [y.year for y in assessment.trajectory]
+    costs = [float(y.cost_eur) for y in assessment.trajectory]  # float-ok: plotting only
+    hatches = ["//" if y.price_is_assumption else "" for y in assessment.trajectory]
+    bars = ax.bar(years, costs, color="#2f6f8f")
+    for bar, hatch in zip(bars, hatches, strict=True):
+        bar.set_hatch(hatch)
+    ax.set_xlabel("import year (same volumes and origins)")
+    ax.set_ylabel("certificate cost, EUR")
+    ax.set_title(f"CBAM cost trajectory of the {assessment.year} imports")
+    if any(hatches):
+        ax.text(0.01, 0.97, "hatched: assumed price", transform=ax.transAxes, va="top")
+    return ax
