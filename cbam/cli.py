@@ -331,9 +331,9 @@ def cmd_see(args: argparse.Namespace) -> Output:
 
 
 def cmd_template_read(args: argparse.Namespace) -> Output:
-    from cbam.formats.template import read_template_document
+    from cbam.formats.template import read_template
 
-    document = read_template_document(Path(args.workbook))
+    document = read_template(Path(args.workbook)).to_json_dict()
     rows = [(s["cn"], s["see_direct"], s["see_indirect"]) for s in document["workbook_summary"]]
     return Output(document, table(["CN", "SEE direct", "SEE indirect"], rows))
 

@@ -1,0 +1,578 @@
+"""The annual declaration as files: ``declaration.json`` and ``declaration.xml``.
+
+Both hold a whole :class:`~cbam.declaration.model.Assessment` with exact figures (every digit of
+each Decimal; no binary floating point on the way). Their layout is the library's own,
+documented in ``docs/declaration-format.md``. Neither is the CBAM Registry's format: the
+Commission has published no schema for the annual declaration (Reg. (EU) 2023/956 Art. 6), and
+both files say so in their first lines.
+
+* JSON: the Assessment's fields under a small envelope (``format``, ``format_version``,
+  ``registry_format: false``, ``notice``), written by :func:`cbam.jsonout.dumps`; read back by
+  :func:`read_declaration_json`.
+* XML: namespace ``urn:cbam-py:declaration:1.0``, schema ``schemas/cbam-declaration-1.0.xsd``
+  (shipped in the package). The file is written incrementally with ``lxml.etree.xmlfile`` into
+  a temporary file, validated against the schema, and only then renamed into place: an invalid
+  document is never left behind. :func:`read_declaration_xml` reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+from lxml import etree
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from cbam.declaration.audit import AuditStep
+from cbam.declaration.model import Assessment, GoodResult
+from cbam.errors import InputError
+from cbam.jsonout import decimal_text, dumps, to_jsonable
+from cbam.reference.manifest import write_atomic
+
+NAMESPACE = "urn:cbam-py:declaration:1.0"
+FORMAT = "cbam-py-declaration"
+FORMAT_VERSION = "1.0"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "cbam-declaration-1.0.xsd"
+NOTICE = (
+    "Annual CBAM assessment written by the cbam Python library in its own documented format "
+    f"({FORMAT} {FORMAT_VERSION}). This is NOT the CBAM Registry's declaration format: the "
+    "European Commission has published no schema for the annual CBAM declaration. Figures are "
+    "exact decimals; units: t (MWh for electricity), t CO2e, EUR."
+)
+_ENVELOPE = ("format", "format_version", "registry_format", "notice", "generator")
+
+
+def _generator() -> str:
+    from cbam import __version__  # late: cbam/__init__ may one day re-export this module
+
+    return f"cbam {__version__}"
+
+
+# -- JSON --------------------------------------------------------------------------------------
+
+
+def write_declaration_json(assessment: Assessment, path: str | os.PathLike[str]) -> Path:
+    """Write ``assessment`` as ``declaration.json`` (exact numbers, atomic); returns the path."""
+    target = Path(path)
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "registry_format": False,
+        "notice": NOTICE,
+        "generator": _generator(),
+    }
+    document.update(to_jsonable(assessment))
+    write_atomic(target, dumps(document) + "\n")
+    return target
+
+
+def read_declaration_json(path: str | os.PathLike[str]) -> Assessment:
+    """Read a ``declaration.json`` written by :func:`write_declaration_json`.
+
+    Numbers are read as Decimals (never through float). A file of another format, broken JSON or
+    a field that does not fit the model is an :class:`~cbam.errors.InputError` naming the file
+    and the JSON path.
+    """
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read the declaration: {exc.strerror}", source=source) from None
+    try:
+        raw = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg}", source=source, location=f"line {exc.lineno}"
+        ) from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise InputError(
+            f"not a declaration of this library: the key 'format' must be {FORMAT!r}",
+            source=source,
+            field="format",
+        )
+    if str(raw.get("format_version")) != FORMAT_VERSION:
+        raise InputError(
+            f"format version {raw.get('format_version')!r} is not supported "
+            f"(this library reads {FORMAT_VERSION})",
+            source=source,
+            field="format_version",
+        )
+    body = {k: v for k, v in raw.items() if k not in _ENVELOPE}
+    return _validate(body, source)
+
+
+def _validate(body: dict[str, Any], source: str) -> Assessment:
+    try:
+        return Assessment.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+        raise InputError(
+            first["msg"], source=source, location=location.lstrip(".") or None
+        ) from None
+
+
+# -- XML: writing ------------------------------------------------------------------------------
+
+
+def _q(name: str) -> str:
+    return f"{{{NAMESPACE}}}{name}"
+
+
+def _element(name: str, **attributes: str) -> etree._Element:
+    """A stand-alone element of the namespace, built in memory and then streamed by _emit."""
+    return etree.Element(_q(name), attributes)
+
+
+def _figure(value: Decimal) -> str:
+    return decimal_text(value)
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _leaf(parent: etree._Element, name: str, text: str | None) -> None:
+    """Add ``<name>text</name>``; an absent (None) value adds nothing (minOccurs 0)."""
+    if text is None:
+        return
+    etree.SubElement(parent, _q(name)).text = text
+
+
+def _opt_figure(value: Decimal | None) -> str | None:
+    return None if value is None else _figure(value)
+
+
+def _audit_element(step: AuditStep) -> etree._Element:
+    element = _element("Step")
+    _leaf(element, "Quantity", step.quantity)
+    if isinstance(step.value, Decimal):
+        _leaf(element, "Number", _figure(step.value))
+    elif step.value is not None:
+        _leaf(element, "Text", step.value)
+    _leaf(element, "Rule", step.rule)
+    _leaf(element, "Source", step.source)
+    _leaf(element, "Note", step.note)
+    return element
+
+
+def _good_element(good: GoodResult) -> etree._Element:
+    element = _element("Good", key=good.key)
+    _leaf(element, "CN", good.cn)
+    _leaf(element, "Category", good.category)
+    _leaf(element, "Country", good.country)
+    _leaf(element, "CountryUsed", good.country_used)
+    _leaf(element, "InstallationId", good.installation_id)
+    _leaf(element, "Route", good.route)
+    _leaf(element, "Basis", good.basis)
+    _leaf(element, "Lines", str(good.lines))
+    _leaf(element, "NetMass", _figure(good.net_mass))
+    _leaf(element, "SEEDirect", _opt_figure(good.see_direct))
+    _leaf(element, "SEEIndirect", _opt_figure(good.see_indirect))
+    _leaf(element, "IndirectCounted", _flag(good.indirect_counted))
+    _leaf(element, "MarkUp", _figure(good.markup))
+    _leaf(element, "SEEUsed", _figure(good.see_used))
+    _leaf(element, "EmbeddedEmissions", _figure(good.embedded_emissions))
+    _leaf(element, "Benchmark", _figure(good.benchmark))
+    _leaf(element, "BenchmarkColumn", good.benchmark_column)
+    _leaf(element, "SEFA", _figure(good.sefa))
+    _leaf(element, "FreeAllocation", _figure(good.free_allocation))
+    _leaf(element, "CarbonPriceDeduction", _figure(good.carbon_price_deduction))
+    _leaf(element, "Certificates", _figure(good.certificates))
+    _leaf(element, "CostEUR", _figure(good.cost_eur))
+    audit = etree.SubElement(element, _q("Audit"))
+    for step in good.audit:
+        audit.append(_audit_element(step))
+    return element
+
+
+def _head_elements(assessment: Assessment) -> Iterator[etree._Element]:
+    """Everything before ``Goods``, one small subtree at a time."""
+    notice = _element("Notice")
+    notice.text = NOTICE
+    yield notice
+    year = _element("ReportingYear")
+    year.text = str(assessment.year)
+    yield year
+    declarant = _element("Declarant")
+    for key, value in assessment.declarant.items():
+        etree.SubElement(declarant, _q("Entry"), key=key).text = value
+    yield declarant
+    cscf = _element("CSCF")
+    cscf.text = _figure(assessment.cscf)
+    yield cscf
+    count = _element("LineCount")
+    count.text = str(assessment.lines)
+    yield count
+
+    t = assessment.totals
+    totals = _element("Totals")
+    _leaf(totals, "NetMass", _figure(t.net_mass))
+    _leaf(totals, "EmbeddedEmissions", _figure(t.embedded_emissions))
+    _leaf(totals, "FreeAllocation", _figure(t.free_allocation))
+    _leaf(totals, "CarbonPriceDeduction", _figure(t.carbon_price_deduction))
+    _leaf(totals, "Certificates", _figure(t.certificates))
+    _leaf(totals, "CostEUR", _figure(t.cost_eur))
+    yield totals
+
+    d = assessment.de_minimis
+    de_minimis = _element("DeMinimis")
+    _leaf(de_minimis, "ThresholdT", _figure(d.threshold_t))
+    _leaf(de_minimis, "NetMassCounted", _figure(d.net_mass_counted))
+    _leaf(de_minimis, "NetMassAlwaysInScope", _figure(d.net_mass_always_in_scope))
+    _leaf(de_minimis, "Exempt", _flag(d.exempt))
+    _leaf(de_minimis, "Rule", d.rule)
+    yield de_minimis
+
+    holding = _element("QuarterlyHolding")
+    for q in assessment.quarters:
+        quarter = etree.SubElement(holding, _q("Quarter"), quarter=q.quarter)
+        _leaf(quarter, "EmbeddedEmissionsToDate", _figure(q.embedded_emissions_to_date))
+        _leaf(quarter, "FreeAllocationToDate", _figure(q.free_allocation_to_date))
+        _leaf(quarter, "Share", _figure(q.share))
+        _leaf(quarter, "CertificatesToHold", _figure(q.certificates_to_hold))
+    yield holding
+
+
+def _tail_elements(assessment: Assessment) -> Iterator[etree._Element]:
+    """Everything after ``Goods``."""
+    by_year = _element("CostByYear")
+    for y in assessment.trajectory:
+        year = etree.SubElement(by_year, _q("Year"), year=str(y.year))
+        _leaf(year, "CBAMFactor", _figure(y.cbam_factor))
+        _leaf(year, "EmbeddedEmissions", _figure(y.embedded_emissions))
+        _leaf(year, "FreeAllocation", _figure(y.free_allocation))
+        _leaf(year, "Certificates", _figure(y.certificates))
+        price = etree.SubElement(year, _q("Price"), assumption=_flag(y.price_is_assumption))
+        price.text = _figure(y.price)
+        _leaf(year, "CostEUR", _figure(y.cost_eur))
+    yield by_year
+    scenarios = _element("Scenarios")
+    for price_text, cost in assessment.scenarios.items():
+        etree.SubElement(scenarios, _q("Scenario"), price=price_text).text = _figure(cost)
+    yield scenarios
+    datasets = _element("Datasets")
+    for key, label in assessment.datasets.items():
+        etree.SubElement(datasets, _q("Dataset"), key=key).text = label
+    yield datasets
+    notes = _element("Notes")
+    for note in assessment.notes:
+        etree.SubElement(notes, _q("Note")).text = note
+    yield notes
+
+
+def _emit(xf: Any, element: etree._Element, depth: int) -> None:
+    """Stream one subtree through the incremental writer, indented by ``depth``.
+
+    Going through ``xf.element`` (rather than ``xf.write(subtree)``) lets the writer reuse the
+    root's namespace declaration instead of repeating it on every subtree.
+    """
+    attributes = {str(key): str(value) for key, value in element.attrib.items()}
+    with xf.element(element.tag, attributes):
+        if len(element):
+            for child in element:
+                xf.write("\n" + "  " * (depth + 1))
+                _emit(xf, child, depth + 1)
+            xf.write("\n" + "  " * depth)
+        elif element.text:
+            xf.write(element.text)
+
+
+def _write_xml_to(assessment: Assessment, target: str) -> None:
+    with etree.xmlfile(target, encoding="utf-8") as xf:
+        xf.write_declaration()
+        root_attrs = {
+            "formatVersion": FORMAT_VERSION,
+            "registryFormat": "false",
+            "generator": _generator(),
+        }
+        with xf.element(_q("Declaration"), root_attrs, nsmap={None: NAMESPACE}):
+            xf.write("\n  ")
+            xf.write(etree.Comment(" " + NOTICE.replace("--", "- -") + " "))
+            for element in _head_elements(assessment):
+                xf.write("\n  ")
+                _emit(xf, element, 1)
+            xf.write("\n  ")
+            with xf.element(_q("Goods")):
+                # One good at a time: the tree of a good is built, written, and dropped.
+                for good in assessment.goods:
+                    xf.write("\n    ")
+                    _emit(xf, _good_element(good), 2)
+                xf.write("\n  ")
+            for element in _tail_elements(assessment):
+                xf.write("\n  ")
+                _emit(xf, element, 1)
+            xf.write("\n")
+
+
+def write_declaration_xml(assessment: Assessment, path: str | os.PathLike[str]) -> Path:
+    """Write ``assessment`` as ``declaration.xml`` in the library's own schema; returns the path.
+
+    The document is validated against ``cbam-declaration-1.0.xsd`` before it is renamed into
+    place; when it does not validate (e.g. a country code the schema does not allow) nothing is
+    written and an :class:`~cbam.errors.InputError` names the offending line and element.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        try:
+            _write_xml_to(assessment, tmp)
+        except ValueError as exc:  # lxml refuses control characters and the like
+            raise InputError(
+                f"a text of the assessment cannot be written as XML: {exc}", source=str(target)
+            ) from None
+        problems = validate_declaration_xml(tmp)
+        if problems:
+            first = problems[0]
+            raise InputError(
+                f"the declaration does not fit schema {SCHEMA_PATH.name}: {first.message}"
+                + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""),
+                source=str(target),
+                location=f"line {first.line}" + (f", {first.path}" if first.path else ""),
+            )
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the declaration is for others to read
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+# -- XML: validation ---------------------------------------------------------------------------
+
+
+class XmlProblem(BaseModel):
+    """One schema violation of a declaration XML."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    path: str | None
+    message: str
+
+
+@cache
+def declaration_schema() -> etree.XMLSchema:
+    """The packaged ``cbam-declaration-1.0.xsd``, parsed once."""
+    try:
+        return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
+    except (OSError, etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
+        raise InputError(
+            f"the declaration schema cannot be loaded: {exc}", source=str(SCHEMA_PATH)
+        ) from None
+
+
+def validate_declaration_xml(path: str | os.PathLike[str]) -> list[XmlProblem]:
+    """Schema problems of a declaration XML file (empty when valid).
+
+    A file that is not well-formed XML is reported as one problem at its line.
+    """
+    try:
+        document = etree.parse(str(path))
+    except etree.XMLSyntaxError as exc:
+        return [XmlProblem(line=exc.lineno or 0, path=None, message=str(exc.msg))]
+    except OSError as exc:
+        raise InputError(f"cannot read the declaration: {exc}", source=str(path)) from None
+    schema = declaration_schema()
+    if schema.validate(document):
+        return []
+    # lxml-stubs declare the error log empty; at run time it iterates over _LogEntry objects.
+    entries = cast(Iterable[Any], schema.error_log)
+    return [
+        XmlProblem(
+            line=error.line, path=_readable_path(document, error.path), message=error.message
+        )
+        for error in entries
+    ]
+
+
+def _readable_path(document: etree._ElementTree, path: str | None) -> str | None:
+    """``/*/*[9]/*/*[3]`` -> ``Declaration/Goods/Good[key=...]/Country`` for the messages."""
+    if not path:
+        return None
+    found = document.xpath(path)
+    if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
+        return path
+    steps = []
+    for element in [found[0], *found[0].iterancestors()]:
+        key = element.get("key") or element.get("quarter") or element.get("year")
+        name = etree.QName(element).localname
+        steps.append(f"{name}[{key}]" if key else name)
+    return "/".join(reversed(steps))
+
+
+# -- XML: reading ------------------------------------------------------------------------------
+
+
+def _children(element: etree._Element) -> Iterator[etree._Element]:
+    for child in element:
+        if isinstance(child.tag, str):
+            yield child
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _texts(element: etree._Element) -> dict[str, str]:
+    return {_local(child): child.text or "" for child in _children(element)}
+
+
+def _find(element: etree._Element, name: str) -> etree._Element:
+    found = element.find(_q(name))
+    if found is None:  # the schema makes this impossible once validated
+        raise InputError(
+            f"element {name} is missing", location=element.getroottree().getpath(element)
+        )
+    return found
+
+
+def _fields(element: etree._Element, mapping: dict[str, str]) -> dict[str, Any]:
+    """Model fields from child elements: ``mapping`` is element name -> field name."""
+    texts = _texts(element)
+    # An absent optional element is None (the schema has made sure required ones are there).
+    return {field: texts.get(name) for name, field in mapping.items()}
+
+
+_GOOD_FIELDS = {
+    "CN": "cn",
+    "Category": "category",
+    "Country": "country",
+    "CountryUsed": "country_used",
+    "InstallationId": "installation_id",
+    "Route": "route",
+    "Basis": "basis",
+    "Lines": "lines",
+    "NetMass": "net_mass",
+    "SEEDirect": "see_direct",
+    "SEEIndirect": "see_indirect",
+    "IndirectCounted": "indirect_counted",
+    "MarkUp": "markup",
+    "SEEUsed": "see_used",
+    "EmbeddedEmissions": "embedded_emissions",
+    "Benchmark": "benchmark",
+    "BenchmarkColumn": "benchmark_column",
+    "SEFA": "sefa",
+    "FreeAllocation": "free_allocation",
+    "CarbonPriceDeduction": "carbon_price_deduction",
+    "Certificates": "certificates",
+    "CostEUR": "cost_eur",
+}
+_TOTAL_FIELDS = {
+    "NetMass": "net_mass",
+    "EmbeddedEmissions": "embedded_emissions",
+    "FreeAllocation": "free_allocation",
+    "CarbonPriceDeduction": "carbon_price_deduction",
+    "Certificates": "certificates",
+    "CostEUR": "cost_eur",
+}
+_DE_MINIMIS_FIELDS = {
+    "ThresholdT": "threshold_t",
+    "NetMassCounted": "net_mass_counted",
+    "NetMassAlwaysInScope": "net_mass_always_in_scope",
+    "Exempt": "exempt",
+    "Rule": "rule",
+}
+_QUARTER_FIELDS = {
+    "EmbeddedEmissionsToDate": "embedded_emissions_to_date",
+    "FreeAllocationToDate": "free_allocation_to_date",
+    "Share": "share",
+    "CertificatesToHold": "certificates_to_hold",
+}
+_YEAR_FIELDS = {
+    "CBAMFactor": "cbam_factor",
+    "EmbeddedEmissions": "embedded_emissions",
+    "FreeAllocation": "free_allocation",
+    "Certificates": "certificates",
+    "Price": "price",
+    "CostEUR": "cost_eur",
+}
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise InputError(f"{text!r} is not a decimal number") from None
+
+
+def _audit_step(element: etree._Element) -> dict[str, Any]:
+    texts = _texts(element)
+    value: Decimal | str | None = None
+    if "Number" in texts:
+        value = _decimal(texts["Number"])
+    elif "Text" in texts:
+        value = texts["Text"]
+    return {
+        "quantity": texts["Quantity"],
+        "value": value,
+        "rule": texts.get("Rule"),
+        "source": texts.get("Source"),
+        "note": texts.get("Note"),
+    }
+
+
+def _good(element: etree._Element) -> dict[str, Any]:
+    data = _fields(element, _GOOD_FIELDS)
+    data["key"] = element.get("key")
+    data["audit"] = [_audit_step(step) for step in _children(_find(element, "Audit"))]
+    return data
+
+
+def _entries(element: etree._Element) -> dict[str, str]:
+    return {str(child.get("key")): child.text or "" for child in _children(element)}
+
+
+def read_declaration_xml(path: str | os.PathLike[str]) -> Assessment:
+    """Read a ``declaration.xml`` of this library back into an :class:`Assessment`.
+
+    The file is validated against the schema first; problems are an
+    :class:`~cbam.errors.InputError` naming the file and line.
+    """
+    source = str(path)
+    problems = validate_declaration_xml(path)
+    if problems:
+        first = problems[0]
+        raise InputError(
+            f"not a valid {FORMAT} {FORMAT_VERSION} document: {first.message}",
+            source=source,
+            location=f"line {first.line}",
+        )
+    root = etree.parse(source).getroot()
+
+    def each(name: str) -> Iterator[etree._Element]:
+        return _children(_find(root, name))
+
+    body: dict[str, Any] = {
+        "year": _find(root, "ReportingYear").text,
+        "declarant": _entries(_find(root, "Declarant")),
+        "cscf": _find(root, "CSCF").text,
+        "lines": _find(root, "LineCount").text,
+        "totals": _fields(_find(root, "Totals"), _TOTAL_FIELDS),
+        "de_minimis": _fields(_find(root, "DeMinimis"), _DE_MINIMIS_FIELDS),
+        "quarters": [
+            {"quarter": q.get("quarter"), **_fields(q, _QUARTER_FIELDS)}
+            for q in each("QuarterlyHolding")
+        ],
+        "goods": [_good(g) for g in each("Goods")],
+        "trajectory": [
+            {
+                "year": y.get("year"),
+                "price_is_assumption": _find(y, "Price").get("assumption"),
+                **_fields(y, _YEAR_FIELDS),
+            }
+            for y in each("CostByYear")
+        ],
+        "scenarios": {str(s.get("price")): s.text for s in each("Scenarios")},
+        "datasets": _entries(_find(root, "Datasets")),
+        "notes": [n.text or "" for n in each("Notes")],
+    }
+    return _validate(body, source)

@@ -1,0 +1,679 @@
+"""Read the Commission's communication template (v2.x) into the installation-file shape.
+
+The installation's *inputs* are read from the template's input cells (sheets A, B, D, E and
+Summary_Products columns the operator fills in); the workbook's own *results* (SEE per good) are
+read from the cached values of Summary_Products and Summary_Communication. No arithmetic
+beyond what the template itself asks the operator to supply in two parts: a purchased
+precursor's SEE (indirect) is its specific electricity consumption times the electricity
+emission factor (template sheet E, item iv), read from the workbook when it stored the
+result and multiplied here otherwise.
+
+A cell that holds a formula typed by the operator (``=1255000/0.95``) is read through its
+stored result; when the workbook carries none (saved by a tool that does not calculate), the
+reader stops and says which cell, instead of guessing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.workbook.workbook import Workbook
+
+from cbam.codes import iso_from_name, validate_cn, validate_country
+from cbam.errors import CbamError, InputError
+from cbam.formats import template_layout as lay
+from cbam.reference.cells import to_decimal
+
+#: Template versions the reader knows; other 2.x versions are read too, with a warning note.
+TESTED_VERSIONS: frozenset[str] = frozenset({"2.1", "2.1.1"})
+SUPPORTED_MAJOR = "2"
+
+#: The template's method texts (B_EmInst column "Method") -> installation-file method.
+_METHODS: dict[str, str] = {
+    "combustion": "combustion",
+    "process emissions": "process",
+    "mass balance": "mass_balance",
+}
+
+_HUNDRED = Decimal(100)
+
+
+def open_workbooks(path: Path) -> tuple[Workbook, Workbook]:
+    """Open the file twice (displayed values, then formulas); InputError if not a workbook."""
+    source = str(path)
+    if not path.is_file():
+        raise InputError("file not found", source=source)
+    if not zipfile.is_zipfile(path):
+        raise InputError(
+            "not an Excel workbook (.xlsx): the file is not a zip archive; it may be truncated, "
+            "an old .xls file or another format",
+            source=source,
+        )
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about Excel extensions it does not model; they do not matter here.
+            warnings.simplefilter("ignore", UserWarning)
+            # Read-only mode parses a sheet only when it is asked for: the template's big
+            # hidden sheets (translations, CN lists) are never parsed.
+            shown = openpyxl.load_workbook(path, data_only=True, read_only=True)
+            raw = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
+        raise InputError(
+            f"the workbook cannot be opened ({type(exc).__name__}: {exc}); it may be truncated "
+            "or damaged",
+            source=source,
+        ) from None
+    return shown, raw
+
+
+class _Reader:
+    """Reads one workbook; collects notes on fall-backs and things the shape cannot hold."""
+
+    def __init__(self, grids: dict[str, lay.Grid], source: str) -> None:
+        self.g = grids
+        self.source = source
+        self.notes: list[str] = []
+        self.details: dict[str, str] = {}
+        self._country_names: dict[str, str] = {}
+
+    # ---- cells -------------------------------------------------------------------------
+
+    def value(self, grid: lay.Grid, row: int, col: int) -> object:
+        """The input's value: what was typed, or the stored result of a typed formula."""
+        raw = grid.raw(row, col)
+        if not lay.is_formula(raw):
+            return raw
+        shown = grid.shown(row, col)
+        if shown is None:
+            raise InputError(
+                "the cell holds a formula but the workbook has no stored result for it; open "
+                "and save it in Excel or LibreOffice so that the results are stored",
+                source=self.source,
+                location=grid.where(row, col),
+            )
+        return shown
+
+    def number(self, grid: lay.Grid, row: int, col: int, field: str) -> Decimal | None:
+        """A numeric input as Decimal (None when blank); InputError naming the cell for text."""
+        value = self.value(grid, row, col)
+        if isinstance(value, str) and value.strip().casefold() in {"n.a.", "n/a"}:
+            return None
+        if isinstance(value, (dt.datetime, dt.date)):
+            raise InputError(
+                f"expected a number, found the date {value:%Y-%m-%d}",
+                source=self.source,
+                location=grid.where(row, col),
+                field=field,
+            )
+        try:
+            return to_decimal(value)
+        except ValueError:
+            raise InputError(
+                f"expected a number, found the text {value!r}",
+                source=self.source,
+                location=grid.where(row, col),
+                field=field,
+            ) from None
+
+    def text(self, grid: lay.Grid, row: int, col: int) -> str | None:
+        """A text input, stripped; None when blank."""
+        value = self.value(grid, row, col)
+        if value is None:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip()
+        return text or None
+
+    def date(self, grid: lay.Grid, row: int, col: int, field: str) -> str | None:
+        """An ISO date from a date cell (or an Excel serial number, or ISO text)."""
+        value = self.value(grid, row, col)
+        if value is None or value == "":
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            serial = to_decimal(value)
+            assert serial is not None
+            return (dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))).isoformat()
+        try:
+            return dt.date.fromisoformat(str(value).strip()).isoformat()
+        except ValueError:
+            raise InputError(
+                f"expected a date, found {value!r}",
+                source=self.source,
+                location=grid.where(row, col),
+                field=field,
+            ) from None
+
+    # ---- sheets ------------------------------------------------------------------------
+
+    def installation(self) -> tuple[dict[str, Any], lay.InstLayout]:
+        grid = self.g["A_InstData"]
+        layout = lay.inst_layout(grid)
+        inst: dict[str, Any] = {}
+        row, col = layout.details["name"]
+        name = self.text(grid, row, col)
+        if name is None and "name_optional" in layout.details:
+            name = self.text(grid, *layout.details["name_optional"])
+        inst["name"] = name
+        country_cell = layout.details.get("country")
+        if country_cell is not None:
+            country = self.text(grid, *country_cell)
+            inst["country"] = self._country(country, grid, *country_cell) if country else None
+        else:
+            inst["country"] = None
+        details: dict[str, str] = {}
+        for key in (
+            "street",
+            "economic_activity",
+            "post_code",
+            "po_box",
+            "city",
+            "unlocode",
+            "latitude",
+            "longitude",
+            "representative",
+            "email",
+            "telephone",
+        ):
+            cell = layout.details.get(key)
+            if cell is not None:
+                found = self.text(grid, *cell)
+                if found is not None:
+                    details[key] = found
+        self.details = details
+        return inst, layout
+
+    def _country(self, text: str, grid: lay.Grid, row: int, col: int) -> str:
+        """ISO code of a country cell: a code, or a name as the template's list spells it."""
+        try:
+            if len(text) == 2 and text.isalpha():
+                return validate_country(text)
+            code = self.country_names.get(lay.norm(text)) or iso_from_name(text)
+            return validate_country(code)
+        except CbamError as exc:
+            raise exc.located(
+                source=self.source, location=grid.where(row, col), field="country"
+            ) from None
+
+    @property
+    def country_names(self) -> dict[str, str]:
+        return self._country_names
+
+    def load_country_list(self, shown: Workbook) -> None:
+        """The template's own list of country names and codes (c_CodeLists)."""
+        try:
+            names = shown.defined_names["CNTR_ListCountriesName"]
+            codes = shown.defined_names["CNTR_ListCountriesCode"]
+        except KeyError:
+            return
+        name_values = _range_values(shown, names.destinations)
+        code_values = _range_values(shown, codes.destinations)
+        for name, code in zip(name_values, code_values, strict=False):
+            if isinstance(name, str) and isinstance(code, str):
+                self._country_names[lay.norm(name)] = code.strip()
+
+    def period(self, layout: lay.InstLayout) -> dict[str, str | None]:
+        grid = self.g["A_InstData"]
+        return {
+            "start": self.date(grid, *layout.period_start, field="reporting period start"),
+            "end": self.date(grid, *layout.period_end, field="reporting period end"),
+        }
+
+    def processes_listed(self, layout: lay.InstLayout) -> list[dict[str, Any]]:
+        """Production processes of A_InstData section 4(b), in template order."""
+        grid = self.g["A_InstData"]
+        found: list[dict[str, Any]] = []
+        for index, row in enumerate(layout.process_rows, start=1):
+            good = self.text(grid, row, layout.process_cols["good"])
+            if good is None:
+                continue
+            name = self.text(grid, row, layout.process_cols["name"])
+            included = []
+            for col in range(layout.process_cols["included"], layout.process_cols["name"]):
+                extra = self.text(grid, row, col)
+                if extra is not None:
+                    included.append(extra)
+            found.append(
+                {
+                    "index": index,
+                    "id": f"P{index}",
+                    "name": name or good,
+                    "good": good,
+                    "included": included,
+                }
+            )
+        return found
+
+    def precursors_listed(self, layout: lay.InstLayout) -> dict[int, dict[str, Any]]:
+        """Purchased precursors of A_InstData section 5, by their number."""
+        grid = self.g["A_InstData"]
+        found: dict[int, dict[str, Any]] = {}
+        cols = layout.precursor_cols
+        for index, row in enumerate(layout.precursor_rows, start=1):
+            good = self.text(grid, row, cols["good"])
+            if good is None:
+                continue
+            country = self.text(grid, row, cols["country"])
+            found[index] = {
+                "name": self.text(grid, row, cols["name"]) or good,
+                "good": good,
+                "country": self._country(country, grid, row, cols["country"]) if country else None,
+            }
+        return found
+
+    def source_streams(self) -> list[dict[str, Any]]:
+        """Source streams (B_EmInst (a)) and PFC streams (B_EmInst (b))."""
+        grid = self.g["B_EmInst"]
+        layout = lay.stream_layout(grid)
+        cols = layout.stream_cols
+        streams: list[dict[str, Any]] = []
+        for row in layout.stream_rows:
+            method_text = self.text(grid, row, cols["Method"])
+            name = self.text(grid, row, cols["Source stream name"])
+            ad = self.number(grid, row, cols["Activity data (AD)"], "activity data")
+            if method_text is None and ad is None:
+                continue
+            where = grid.where(row, cols["Method"])
+            method = _METHODS.get(lay.norm(method_text))
+            if method is None:
+                raise InputError(
+                    f"unknown source-stream method {method_text!r} (expected Combustion, "
+                    "Process emissions or Mass balance)",
+                    source=self.source,
+                    location=where,
+                    field="method",
+                )
+            stream: dict[str, Any] = {
+                "name": name or f"source stream {row}",
+                "method": method,
+                "activity_data": ad,
+            }
+            ncv = self.number(grid, row, cols["Net calorific value (NCV)"], "net calorific value")
+            ef = self.number(grid, row, cols["Emission factor (EF)"], "emission factor")
+            carbon = self.number(grid, row, cols["Carbon content"], "carbon content")
+            oxf = self.number(grid, row, cols["Oxidation factor (OxF)"], "oxidation factor")
+            convf = self.number(grid, row, cols["Conversion factor (ConvF)"], "conversion factor")
+            bio = self.number(grid, row, cols["Biomass content (BioC)"], "biomass content")
+            if method == "combustion":
+                stream["ncv"] = ncv
+                stream["emission_factor"] = ef
+                self._check_unit(grid, row, cols["EF Unit"], {"tco2/tj"}, "emission factor unit")
+            elif method == "process":
+                stream["emission_factor"] = ef
+            else:
+                stream["carbon_content"] = carbon
+            # The template asks for the factors as percentages (0..100); the file takes 0..1.
+            if oxf is not None and method == "combustion":
+                stream["oxidation_factor"] = oxf / _HUNDRED
+            if convf is not None and method == "process":
+                stream["conversion_factor"] = convf / _HUNDRED
+            if bio is not None and method != "process":
+                stream["biomass_fraction"] = bio / _HUNDRED
+            streams.append({k: v for k, v in stream.items() if v is not None})
+        pcols = layout.pfc_cols
+        for row in layout.pfc_rows:
+            ad = self.number(grid, row, pcols["Activity data (AD)"], "activity data")
+            method_text = self.text(grid, row, pcols["Method"])
+            if ad is None and method_text is None:
+                continue
+            if lay.norm(method_text) != "slope method":
+                raise InputError(
+                    f"PFC method {method_text!r} is not supported (only the slope method)",
+                    source=self.source,
+                    location=grid.where(row, pcols["Method"]),
+                    field="method",
+                )
+            streams.append(
+                {
+                    "name": self.text(grid, row, pcols["Technology type"]) or f"PFC {row}",
+                    "method": "pfc_slope",
+                    "production": ad,
+                    "anode_effect_frequency": self.number(
+                        grid, row, pcols["A: Frequency"], "frequency"
+                    ),
+                    "anode_effect_duration": self.number(
+                        grid, row, pcols["A: Duration"], "duration"
+                    ),
+                    "slope_cf4": self.number(grid, row, pcols["A: SEF(CF4)"], "SEF(CF4)"),
+                    "c2f6_weight_fraction": self.number(grid, row, pcols["F(C2F6)"], "F(C2F6)"),
+                    "collection_efficiency": self.number(
+                        grid, row, pcols["Collection efficiency, %"], "collection efficiency"
+                    ),
+                }
+            )
+        for row in layout.source_rows:
+            if self.text(grid, row, layout.source_cols["Name"]) is not None:
+                self.notes.append(
+                    f"B_EmInst row {row}: measurement-based emission sources are not carried into "
+                    "the installation file; their emissions count through the processes' DirEm*"
+                )
+        return streams
+
+    def _check_unit(
+        self, grid: lay.Grid, row: int, col: int, allowed: set[str], field: str
+    ) -> None:
+        unit = self.text(grid, row, col)
+        if unit is not None and lay.norm(unit) not in allowed:
+            raise InputError(
+                f"unit {unit!r} is not supported here (expected {', '.join(sorted(allowed))})",
+                source=self.source,
+                location=grid.where(row, col),
+                field=field,
+            )
+
+    def process_data(self, listed: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        """D_Processes: per listed process its activity level, DirEm*, heat, waste gas..."""
+        grid = self.g["D_Processes"]
+        blocks = {b.number: b for b in lay.process_blocks(grid)}
+        by_index = {p["index"]: p for p in listed}
+        data: dict[int, dict[str, Any]] = {}
+        for index in by_index:
+            block = blocks.get(index)
+            if block is None:
+                raise InputError(
+                    f"process P{index} is listed in A_InstData but D_Processes has no block for it",
+                    source=self.source,
+                    location=f"sheet {grid.title}",
+                )
+            c = block.cells
+            num = self.number
+            level = Decimal(0)
+            any_level = False
+            for row in block.production_rows:
+                amount = num(grid, row, block.value_col, "activity level")
+                if amount is not None:
+                    level += amount
+                    any_level = True
+            item: dict[str, Any] = {
+                "activity_level": level if any_level else None,
+                "direct_emissions": num(
+                    grid, *c["direct_emissions"], "directly attributable emissions"
+                ),
+                "heat": {
+                    "imported_tj": num(grid, *c["heat_imported_tj"], "heat imported"),
+                    "imported_ef": num(
+                        grid, *c["heat_imported_ef"], "heat imported emission factor"
+                    ),
+                    "exported_tj": num(grid, *c["heat_exported_tj"], "heat exported"),
+                    "exported_ef": num(
+                        grid, *c["heat_exported_ef"], "heat exported emission factor"
+                    ),
+                },
+                "waste_gas": {
+                    "imported_tj": num(grid, *c["waste_gas_imported_tj"], "waste gas imported"),
+                    "exported_tj": num(grid, *c["waste_gas_exported_tj"], "waste gas exported"),
+                },
+                "electricity": {
+                    "consumed_mwh": num(
+                        grid, *c["electricity_consumed_mwh"], "electricity consumption"
+                    ),
+                    "emission_factor": num(
+                        grid, *c["electricity_ef"], "electricity emission factor"
+                    ),
+                    "produced_mwh": num(
+                        grid, *c["electricity_produced_mwh"], "electricity exported"
+                    ),
+                    "produced_ef": num(
+                        grid, *c["electricity_produced_ef"], "electricity exported emission factor"
+                    ),
+                },
+                "consumed_by": {},
+            }
+            # Section (c) lists the other processes in template order, skipping this one.
+            others = [i for i in range(1, len(blocks) + 1) if i != index]
+            for row, other in zip(block.consumed_rows, others, strict=False):
+                mass = num(grid, row, block.value_col, "consumed in other production processes")
+                if mass:
+                    item["consumed_by"][other] = mass
+            data[index] = item
+        return data
+
+    def purchased(self, listed: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        """E_PurchPrec: per listed precursor its SEE and the mass each process consumed."""
+        grid = self.g["E_PurchPrec"]
+        blocks = {b.number: b for b in lay.precursor_blocks(grid)}
+        result: dict[int, dict[str, Any]] = {}
+        for index, precursor in listed.items():
+            block = blocks.get(index)
+            if block is None:
+                raise InputError(
+                    f"purchased precursor PP{index} is listed in A_InstData but E_PurchPrec has "
+                    "no block for it",
+                    source=self.source,
+                    location=f"sheet {grid.title}",
+                )
+            c = block.cells
+            see_direct = self.number(grid, *c["see_direct"], "SEE (direct)")
+            per_t = self.number(
+                grid, *c["electricity_mwh_per_t"], "specific electricity consumption"
+            )
+            ef = self.number(grid, *c["electricity_ef"], "electricity emission factor")
+            see_indirect = self._see_indirect(grid, c["see_indirect"], per_t, ef)
+            consumed: dict[int, Decimal] = {}
+            for process, row in enumerate(block.consumed_rows, start=1):
+                mass = self.number(grid, row, block.value_col, "consumed in production processes")
+                if mass:
+                    consumed[process] = mass
+            result[index] = {
+                **precursor,
+                "see_direct": see_direct,
+                "see_indirect": see_indirect,
+                "electricity_mwh_per_t": per_t,
+                "electricity_ef": ef,
+                "consumed": consumed,
+            }
+        return result
+
+    def _see_indirect(
+        self, grid: lay.Grid, cell: tuple[int, int], per_t: Decimal | None, ef: Decimal | None
+    ) -> Decimal | None:
+        """Template sheet E item iv: SEE (indirect) = specific consumption x EF (MWh/t x t/MWh)."""
+        raw = grid.raw(*cell)
+        if not lay.is_formula(raw):
+            # Some workbooks hold a typed value here; take it as the operator's figure.
+            return self.number(grid, *cell, "SEE (indirect)")
+        stored = grid.shown(*cell)
+        if stored not in (None, ""):
+            return self.number(grid, *cell, "SEE (indirect)")
+        if per_t is None or ef is None:
+            return None
+        return per_t * ef
+
+    def summary(self, sheet: str) -> list[dict[str, Any]]:
+        """The workbook's own SEE per good (cached results)."""
+        grid = self.g[sheet]
+        layout = lay.summary_layout(grid)
+        cols = layout.cols
+        rows: list[dict[str, Any]] = []
+        for row in layout.rows:
+            cn_text = _text(grid.shown(row, cols["cn"]))
+            see_d = grid.shown(row, cols["see_direct"])
+            if cn_text is None or see_d in (None, ""):
+                continue
+            entry: dict[str, Any] = {
+                "cn": validate_cn(cn_text),
+                "process": _text(grid.shown(row, cols["process"])),
+                "good": _text(grid.shown(row, cols["good"])),
+                "product": _text(grid.shown(row, cols["product"])),
+                "see_direct": self._cached(grid, row, cols["see_direct"], "SEE (direct)"),
+                "see_indirect": self._cached(grid, row, cols["see_indirect"], "SEE (indirect)"),
+                "see_total": self._cached(grid, row, cols["see_total"], "SEE (total)"),
+                "location": f"sheet {sheet}, row {row}",
+            }
+            for key in ("electricity_mwh_per_t", "electricity_ef"):
+                if key in cols:
+                    entry[key] = self._cached(grid, row, cols[key], key)
+            if "ef_source" in cols:
+                entry["electricity_ef_source"] = _text(grid.shown(row, cols["ef_source"]))
+            rows.append(entry)
+        return rows
+
+    def _cached(self, grid: lay.Grid, row: int, col: int, field: str) -> Decimal | None:
+        value = grid.shown(row, col)
+        try:
+            return to_decimal(value)
+        except ValueError:
+            raise InputError(
+                f"the workbook's result is not a number: {value!r}",
+                source=self.source,
+                location=grid.where(row, col),
+                field=field,
+            ) from None
+
+    def cn_codes(self) -> dict[str, list[str]]:
+        """CN codes per process name, from the operator's entries in Summary_Products."""
+        grid = self.g["Summary_Products"]
+        layout = lay.summary_layout(grid)
+        found: dict[str, list[str]] = {}
+        for row in layout.rows:
+            process = self.text(grid, row, layout.cols["process"])
+            cn = self.text(grid, row, layout.cols["cn"])
+            if process is None or cn is None:
+                continue
+            try:
+                code = validate_cn(cn)
+            except CbamError as exc:
+                raise exc.located(
+                    source=self.source, location=grid.where(row, layout.cols["cn"]), field="CN code"
+                ) from None
+            codes = found.setdefault(lay.norm(process), [])
+            if code not in codes:
+                codes.append(code)
+        return found
+
+
+def _range_values(book: Workbook, destinations: Any) -> list[object]:
+    """The values of a defined name's cells, in reading order."""
+    values: list[object] = []
+    for title, ref in destinations:
+        if title not in book.sheetnames:
+            continue
+        cells = book[title][ref.replace("$", "")]
+        rows = cells if isinstance(cells, tuple) else ((cells,),)
+        for row in rows:
+            for cell in row if isinstance(row, tuple) else (row,):
+                values.append(getattr(cell, "value", None))
+    return values
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _drop_empty(section: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in section.items() if v is not None}
+
+
+def read_workbook(
+    path: Path,
+) -> tuple[dict[str, Any], list[dict[str, Any]], str, list[str], dict[str, Any]]:
+    """Read a template: (installation dict, workbook summary, version, notes, details)."""
+    source = str(path)
+    shown, raw = open_workbooks(path)
+    grids = lay.grids(shown, raw, source)
+    version = lay.version_of(grids["0_Versions"])
+    if version.split(".")[0] != SUPPORTED_MAJOR:
+        raise InputError(
+            f"communication template version {version} is not supported (the library reads "
+            f"versions 2.x; tested with {', '.join(sorted(TESTED_VERSIONS))})",
+            source=source,
+            location="sheet 0_Versions",
+            field="version",
+        )
+    reader = _Reader(grids, source)
+    if version not in TESTED_VERSIONS:
+        reader.notes.append(
+            f"template version {version} has not been tested; tables were located by their "
+            "header text"
+        )
+    reader.load_country_list(shown)
+    shown.close()
+    raw.close()
+    inst, layout = reader.installation()
+    period = reader.period(layout)
+    listed = reader.processes_listed(layout)
+    data = reader.process_data(listed)
+    purchased = reader.purchased(reader.precursors_listed(layout))
+    streams = reader.source_streams()
+    cn_by_name = reader.cn_codes()
+
+    processes: list[dict[str, Any]] = []
+    for proc in listed:
+        item = data[proc["index"]]
+        out: dict[str, Any] = {"id": proc["id"], "name": proc["name"], "good": proc["good"]}
+        codes = cn_by_name.get(lay.norm(proc["name"]))
+        if codes:
+            out["cn_codes"] = codes
+        if item["activity_level"] is not None:
+            out["activity_level"] = item["activity_level"]
+        if item["direct_emissions"] is not None:
+            out["direct_emissions"] = item["direct_emissions"]
+        for key in ("heat", "waste_gas", "electricity"):
+            section = _drop_empty(item[key])
+            if section:
+                out[key] = section
+        precursors: list[dict[str, Any]] = []
+        for other in listed:
+            mass = data[other["index"]]["consumed_by"].get(proc["index"])
+            if mass:
+                precursors.append({"from_process": other["id"], "mass": mass})
+        for bought in purchased.values():
+            mass = bought["consumed"].get(proc["index"])
+            if not mass:
+                continue
+            entry = {
+                "name": bought["name"],
+                "good": bought["good"],
+                "country": bought["country"],
+                "mass": mass,
+                "see_direct": bought["see_direct"],
+                "see_indirect": bought["see_indirect"],
+            }
+            precursors.append(_drop_empty(entry))
+        if precursors:
+            out["precursors"] = precursors
+        processes.append(out)
+
+    unattributed: list[dict[str, Any]] = []
+    if len(processes) == 1:
+        for stream in streams:
+            stream["process"] = processes[0]["id"]
+    elif streams:
+        unattributed = streams
+        streams = []
+        reader.notes.append(
+            "the template does not attribute source streams to production processes; with "
+            f"{len(processes)} processes they are kept aside (TemplateWorkbook.details"
+            "['unattributed_source_streams']) and each process's DirEm* is used"
+        )
+
+    installation: dict[str, Any] = {"installation": _drop_empty(inst)}
+    if period["start"] or period["end"]:
+        installation["reporting_period"] = _drop_empty(period)
+    installation["source_streams"] = streams
+    installation["processes"] = processes
+
+    details: dict[str, Any] = {
+        "installation_details": reader.details,
+        "included_goods": {p["id"]: p["included"] for p in listed if p["included"]},
+        "purchased_precursors": {
+            f"PP{i}": {k: v for k, v in p.items() if k != "consumed"} for i, p in purchased.items()
+        },
+        "unattributed_source_streams": unattributed,
+        "summary_communication": reader.summary("Summary_Communication"),
+    }
+    summary = reader.summary("Summary_Products")
+    return installation, summary, version, reader.notes, details
