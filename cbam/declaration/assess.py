@@ -109,7 +109,7 @@ class _Prices:
     def __init__(self, table: PriceTable, year: int) -> None:
         self.table = table
         self._year = year
-        self._cache: dict[str, CertificatePrice] = {}
+        self.cache: dict[str, CertificatePrice] = {}
         self.notes: set[str] = set()
 
     def __call__(self, line: ImportLine) -> CertificatePrice:
@@ -117,7 +117,7 @@ class _Prices:
             period = import_period(line.import_date)
         else:
             period = f"{line.year}Q{line.quarter}"
-        found = self._cache.get(period)
+        found = self.cache.get(period)
         if found is None:
             try:
                 found = self.table.price(period)
@@ -131,7 +131,7 @@ class _Prices:
                     }
                 )
                 self.notes.add(found.note or "")
-            self._cache[period] = found
+            self.cache[period] = found
         return found
 
 
@@ -162,6 +162,7 @@ class Assessor:
         # Lines wait here while the importer may still be under the de minimis threshold.
         self._pending: list[tuple[LineResult, _Good]] = []
         self._threshold_passed = False
+        self._totals: Totals | None = None
         self._quarters: dict[int, list[Decimal]] = {q: [ZERO, ZERO] for q in (1, 2, 3, 4)}
 
     # -- per good ------------------------------------------------------------------------
@@ -322,7 +323,11 @@ class Assessor:
     ) -> Assessment:
         exempt = not self._threshold_passed
         self._flush(exempt=exempt)
-        goods_out = tuple(self._good_result(g) for g in self.goods.values() if g.lines)
+        ordered = sorted(
+            (g for g in self.goods.values() if g.lines),
+            key=lambda g: (g.cost.cn, g.cost.country, g.installation_id or "", g.key),
+        )
+        goods_out = tuple(self._good_result(g) for g in ordered)
         totals = Totals(
             net_mass=sum((g.net_mass for g in goods_out), ZERO),
             embedded_emissions=sum((g.embedded_emissions for g in goods_out), ZERO),
@@ -331,6 +336,7 @@ class Assessor:
             certificates=sum((g.certificates for g in goods_out), ZERO),
             cost_eur=sum((g.cost_eur for g in goods_out), ZERO),
         )
+        self._totals = totals
         de_minimis = DeMinimis(
             threshold_t=DE_MINIMIS_TONNES,
             net_mass_counted=self.mass_counted,
@@ -345,12 +351,7 @@ class Assessor:
                 f"{DE_MINIMIS_TONNES} t; no certificates for them (hydrogen and electricity "
                 "stay in scope)"
             )
-        datasets = {
-            step.source.split(",")[0]: step.source
-            for g in self.goods.values()
-            for step in g.cost.audit
-            if step.source and "IR 20" in step.source
-        }
+        datasets = self._datasets()
         return Assessment(
             year=self.year,
             declarant=declarant or {},
@@ -366,6 +367,25 @@ class Assessor:
             scenarios={str(p): totals.certificates * p for p in scenario_prices},
         )
 
+    def _datasets(self) -> dict[str, str]:
+        """The datasets (with version) the goods' figures came from, by dataset id."""
+        from cbam.reference.benchmarks import benchmarks_dataset
+        from cbam.reference.defaults import packaged_defaults
+        from cbam.reference.manifest import dataset
+
+        used: dict[str, str] = {"cn_codes": dataset("cn_codes").label}
+        for good in self.goods.values():
+            cost = good.cost
+            if cost.basis == "default":
+                if cost.benchmark_column == "none":
+                    used["electricity_factors"] = dataset("electricity_factors").label
+                else:
+                    info = (self.defaults_table or packaged_defaults()).info
+                    used[info.id] = f"{info.label} (sha256 {info.sha256[:12]})"
+            if cost.benchmark_column in ("A", "B"):
+                used["benchmarks"] = benchmarks_dataset().label
+        return dict(sorted(used.items()))
+
     def _trajectory(self, exempt: bool, last_year: int = 2034) -> tuple[YearCost, ...]:
         """The same goods and volumes priced in each year from 2026 to ``last_year``.
 
@@ -374,6 +394,25 @@ class Assessor:
         """
         out = []
         for year in range(2026, last_year + 1):
+            if year == self.year and self._totals is not None:
+                # The assessed year is what the lines themselves say (each at its own period's
+                # price), not a re-estimate at a yearly average price.
+                totals = self._totals
+                out.append(
+                    YearCost(
+                        year=year,
+                        cbam_factor=cbam_factor(year),
+                        embedded_emissions=totals.embedded_emissions,
+                        free_allocation=totals.free_allocation,
+                        certificates=totals.certificates,
+                        price=totals.cost_eur / totals.certificates
+                        if totals.certificates
+                        else ZERO,
+                        price_is_assumption=any(p.assumption for p in self.prices.cache.values()),
+                        cost_eur=totals.cost_eur,
+                    )
+                )
+                continue
             price = self.prices.table.for_year(year)
             embedded = allocation = due = ZERO
             for good in self.goods.values():
