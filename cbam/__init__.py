@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from cbam.declaration.model import Assessment, SupplierValue
     from cbam.declaration.suppliers import load_suppliers
     from cbam.formats.imports import ImportLine, read_imports
+    from cbam.formats.qreport import build_qreport, read_qreport, validate_qreport, write_qreport
     from cbam.formats.template import fill_template, read_template
     from cbam.goods import AggregatedCategory, Good, good
     from cbam.installation import (
@@ -63,6 +64,10 @@ _LAZY: dict[str, str] = {
     "ImportLine": "cbam.formats.imports",
     "read_imports": "cbam.formats.imports",
     "read_template": "cbam.formats.template",
+    "build_qreport": "cbam.formats.qreport",
+    "read_qreport": "cbam.formats.qreport",
+    "validate_qreport": "cbam.formats.qreport",
+    "write_qreport": "cbam.formats.qreport",
     "fill_template": "cbam.formats.template",
     "AggregatedCategory": "cbam.goods",
     "Good": "cbam.goods",
@@ -112,6 +117,7 @@ __all__ = [
     "__version__",
     "assess",
     "benchmark",
+    "build_qreport",
     "compute_see",
     "cost_line",
     "default_value",
@@ -124,5 +130,8 @@ __all__ = [
     "load_installation",
     "load_suppliers",
     "read_imports",
+    "read_qreport",
     "read_template",
+    "validate_qreport",
+    "write_qreport",
 ]

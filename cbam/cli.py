@@ -25,9 +25,10 @@ Handler = Callable[[argparse.Namespace], "Output"]
 class Output:
     """What a command produced: a JSON document and the readable text shown without --json."""
 
-    def __init__(self, document: Any, text: str) -> None:
+    def __init__(self, document: Any, text: str, code: int = 0) -> None:
         self.document = document
         self.text = text
+        self.code = code
 
 
 # --- printing helpers -----------------------------------------------------------------------
@@ -283,6 +284,39 @@ def cmd_assess(args: argparse.Namespace) -> Output:
     return Output(document, text)
 
 
+def cmd_qreport(args: argparse.Namespace) -> Output:
+    from cbam.formats.qreport import qreport_command
+
+    document = qreport_command(
+        args.imports,
+        args.period,
+        args.declarant,
+        args.output,
+        suppliers=args.suppliers,
+        xsd=args.xsd,
+    )
+    notes = document.get("notes") or []
+    text = key_values([(k, v) for k, v in document.items() if k != "notes"])
+    if isinstance(notes, list) and notes:
+        text += "\n\nnotes:\n" + "\n".join(f"- {n}" for n in notes)
+    return Output(document, text)
+
+
+def cmd_validate(args: argparse.Namespace) -> Output:
+    from cbam.formats.qreport import validate_command
+
+    document, code = validate_command(args.report, xsd=args.xsd)
+    errors = document.get("errors") or []
+    if document.get("valid"):
+        text = f"{args.report}: valid against the QReport v23.00 schema"
+    else:
+        lines = [f"{args.report}: INVALID"]
+        if isinstance(errors, list):
+            lines += [f"  line {e['line']}: {e['path']}: {e['message']}" for e in errors]
+        text = "\n".join(lines)
+    return Output(document, text, code)
+
+
 def _data_import(args: argparse.Namespace) -> Output:
     from cbam.reference import convert
 
@@ -426,6 +460,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--defaults-workbook", help="a newer official default-value workbook")
     p.set_defaults(handler=cmd_assess)
 
+    p = sub.add_parser("qreport", parents=[common], help="transitional quarterly report (XML)")
+    p.add_argument("imports", help="customs lines of the quarter, CSV or XLSX")
+    p.add_argument("--period", required=True, help="reporting quarter, 2023Q4 to 2025Q4")
+    p.add_argument("--declarant", required=True, help="declarant file (JSON/YAML)")
+    p.add_argument("-o", "--output", required=True, help="the report to write (XML)")
+    p.add_argument("--suppliers", help="folder of installation files / communication templates")
+    p.add_argument("--xsd", help="validate against this XSD instead of the shipped v23.00")
+    p.set_defaults(handler=cmd_qreport)
+
+    p = sub.add_parser("validate", parents=[common], help="validate a QReport XML file")
+    p.add_argument("report", help="the QReport XML file")
+    p.add_argument("--xsd", help="the XSD to validate against (default: the shipped v23.00)")
+    p.set_defaults(handler=cmd_validate)
+
     p = sub.add_parser("see", parents=[common], help="SEE of an installation file or template")
     p.add_argument("installation", help="installation file (JSON/YAML) or communication template")
     p.add_argument(
@@ -492,7 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(dumps(output.document) + "\n")
     else:
         sys.stdout.write(output.text + "\n")
-    return 0
+    return output.code
 
 
 if __name__ == "__main__":  # pragma: no cover
