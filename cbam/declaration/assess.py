@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, localcontext
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cbam import goods
 from cbam.declaration import certificates as cert
@@ -52,6 +52,13 @@ ZERO = Decimal(0)
 #: ever rounded, so totals equal the sum of the lines exactly, in any order.
 EXACT = Context(prec=100)
 LineSink = Callable[[LineResult], None]
+
+
+class _GoodKey(NamedTuple):
+    cn: str
+    country: str
+    route: str | None
+    installation_id: str | None
 
 
 @dataclass
@@ -117,6 +124,10 @@ class _Prices:
             period = import_period(line.import_date)
         else:
             period = f"{line.year}Q{line.quarter}"
+        return self.for_period(period)
+
+    def for_period(self, period: str) -> CertificatePrice:
+        """The price of a pricing period (the year's estimate, noted, when none is known)."""
         found = self.cache.get(period)
         if found is None:
             try:
@@ -168,10 +179,22 @@ class Assessor:
     # -- per good ------------------------------------------------------------------------
 
     def _good(self, line: ImportLine) -> _Good:
-        key = (line.cn, line.country, line.route, line.installation_id)
+        return self.good_for(line.cn, line.country, line.route, line.installation_id)
+
+    def good_for(
+        self, cn: str, country: str, route: str | None, installation_id: str | None
+    ) -> _Good:
+        """The good of a validated line's (CN, origin, route, installation), made once.
+
+        Its SEE, SEFA and audit are computed on first use (errors are not located: the caller
+        names the row); later calls return the same object. The bulk path
+        (:mod:`cbam.declaration.bulk`) reads the cached figures from it.
+        """
+        key = (cn, country, route, installation_id)
         found = self.goods.get(key)
         if found is not None:
             return found
+        line = _GoodKey(cn, country, route, installation_id)
         supplier, reason = self.suppliers.match(line.installation_id, line.cn)
         if supplier is not None:
             cost = cost_line(
@@ -309,6 +332,45 @@ class Assessor:
                 )
             self._emit(result, good)
         self._pending.clear()
+
+    def merge(
+        self,
+        good: _Good,
+        *,
+        lines: int,
+        net_mass: Decimal,
+        embedded: Decimal,
+        allocation: Decimal,
+        deduction: Decimal,
+        certificates: Decimal,
+        cost_eur: Decimal,
+    ) -> None:
+        """Add the exact sums of lines already assessed elsewhere (the bulk path) to a good.
+
+        ``certificates`` and ``cost_eur`` are what the lines carry after the de minimis
+        decision. The importer's counters follow from the goods' masses; call
+        :meth:`merge_quarters` for the quarterly holding sums.
+        """
+        with localcontext(EXACT):
+            good.lines += lines
+            good.net_mass += net_mass
+            good.embedded += embedded
+            good.allocation += allocation
+            good.deduction += deduction
+            good.certificates += certificates
+            good.cost_eur += cost_eur
+            self.lines += lines
+            if good.always_in_scope:
+                self.mass_always += net_mass
+            else:
+                self.mass_counted += net_mass
+            self._threshold_passed = self.mass_counted > DE_MINIMIS_TONNES
+
+    def merge_quarters(self, quarter: int, embedded_plain: Decimal, allocation: Decimal) -> None:
+        """Add year-to-date holding sums (Art. 22(2)(a): SEE without mark-up) of a quarter."""
+        with localcontext(EXACT):
+            self._quarters[quarter][0] += embedded_plain
+            self._quarters[quarter][1] += allocation
 
     # -- the end -------------------------------------------------------------------------
 

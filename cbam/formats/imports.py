@@ -222,10 +222,24 @@ def _rows(path: Path) -> Iterator[list[str]]:
             workbook.close()
         return
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        sample = handle.read(4096)
+        delimiter = sniff_delimiter(handle.read(4096))
         handle.seek(0)
-        delimiter = ";" if sample.count(";") > sample.count(",") else ","
         yield from csv.reader(handle, delimiter=delimiter)
+
+
+def sniff_delimiter(sample: str) -> str:
+    """``;`` when the file's first 4096 characters hold more ``;`` than ``,``; else ``,``."""
+    return ";" if sample.count(";") > sample.count(",") else ","
+
+
+def raw_rows(path: Path) -> Iterator[list[str]]:
+    """The cells of every row as text, header first (what :func:`read_imports` reads)."""
+    return _rows(path)
+
+
+def header_columns(header: list[str], source: str) -> list[str]:
+    """The normalised column names of a header row; :class:`InputError` as read_imports."""
+    return _columns(header, source)
 
 
 def read_imports(path: str | Path, *, year: int | None = None) -> Iterator[ImportLine]:

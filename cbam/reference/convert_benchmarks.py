@@ -202,14 +202,3 @@ def convert_benchmarks(workbook: str | Path, data_dir: Path = DATA_DIR) -> Datas
     )
     record(info, data_dir)
     return info
-
-
-def main() -> None:  # pragma: no cover - thin command-line wrapper
-    import sys
-
-    info = convert_benchmarks(Path(sys.argv[1]))
-    print(f"{info.id}: {info.label}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -191,14 +191,3 @@ def convert_cn_codes(workbook: str | Path, data_dir: Path = DATA_DIR) -> Dataset
     )
     record(info, data_dir)
     return info
-
-
-def main() -> None:  # pragma: no cover - thin command-line wrapper
-    import sys
-
-    info = convert_cn_codes(Path(sys.argv[1]))
-    print(f"{info.id}: {info.label}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -161,14 +161,3 @@ def convert_factors(legal_text: str | Path, data_dir: Path = DATA_DIR) -> tuple[
         record(info, data_dir)
         infos.append(info)
     return tuple(infos)
-
-
-def main() -> None:  # pragma: no cover - thin command-line wrapper
-    import sys
-
-    for info in convert_factors(Path(sys.argv[1])):
-        print(f"{info.id}: {info.label}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
