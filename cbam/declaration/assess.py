@@ -82,6 +82,17 @@ class _Good:
     extra_audit: list[AuditStep] = field(default_factory=list)
 
 
+#: Field names of the lookups -> the customs-lines column a user would fix.
+_COLUMN_OF_FIELD = {"cn": "cn_code"}
+
+
+def line_error(exc: CbamError, row: int) -> CbamError:
+    """Locate an error raised while assessing a line at its row and customs-lines column."""
+    if exc.field in _COLUMN_OF_FIELD:
+        exc.field = _COLUMN_OF_FIELD[exc.field]
+    return exc.located(location=f"row {row}")
+
+
 class SupplierIndex:
     """Supplier values by (installation id, CN code)."""
 
@@ -265,7 +276,7 @@ class Assessor:
         try:
             good = self._good(line)
         except CbamError as exc:
-            raise exc.located(location=f"row {line.row}") from None
+            raise line_error(exc, line.row) from None
         cost = good.cost
         price = self.prices(line)
         deduction = line.carbon_price_deduction or ZERO
