@@ -53,8 +53,24 @@ UNIT_ELECTRICITY = "MWh"
 class AggregatedCategory(BaseModel):
     """An aggregated goods category of IR 2025/2547 Annex I Table 1.
 
-    ``direct_only`` is True for the goods of Reg. (EU) 2023/956 Annex II (plus electricity,
-    added by Reg. (EU) 2025/2083 Art. 1(29)): only their direct emissions count.
+    Attributes
+    ----------
+    name : str
+        The category as the library spells it ("Iron or steel products", "Cement clinker" ...).
+    sector : Sector
+        The sector of Reg. (EU) 2023/956 Annex I.
+    direct_only : bool
+        True for the goods of Reg. (EU) 2023/956 Annex II (plus electricity, added by
+        Reg. (EU) 2025/2083 Art. 1(29)): only their direct emissions count (Art. 7(1)).
+    precursors : tuple of str
+        Relevant precursor categories (IR 2025/2547 Annex I pt 3).
+    functional_unit : str
+        The category's functional unit (IR 2025/2547 Art. 4): ``"t"`` of goods, ``"MWh"`` for
+        electricity; SEE are in t CO2e per functional unit.
+    greenhouse_gases : tuple of str
+        Gases of Reg. (EU) 2023/956 Annex I for the category (CO2, N2O, PFCs).
+    template_name : str
+        How the Commission communication template v2.1.1 spells the category.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -418,7 +434,25 @@ def category_from_template(template_name: str, cn: str) -> AggregatedCategory:
 
 
 class Good(BaseModel):
-    """One 8-digit CN code of Annex I with its category."""
+    """One 8-digit CN code of Reg. (EU) 2023/956 Annex I with its category.
+
+    Attributes
+    ----------
+    cn : str
+        The 8-digit CN code.
+    description : str
+        The CN description of the code.
+    category : AggregatedCategory
+        Its aggregated goods category (IR 2025/2547 Annex I Table 1).
+    functional_unit : str
+        IR 2025/2547 Art. 4 functional unit of this CN code (t of goods; MWh for electricity).
+    template_category : str
+        The template's "CBAM good" spelling (needed to fill a communication template).
+    source : str
+        Where the code comes from: the template v2.1.1, or the CN 2025 codes of the acts.
+    scope_note : str or None
+        A limit on the scope the code alone does not show (``ex`` codes such as 2507 00 80).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -516,20 +550,33 @@ def catalogue_dataset() -> DatasetInfo:
 
 
 def good(cn: str | int, *, calcined: bool | None = None) -> Good:
-    """The CBAM good of a CN code (8 digits, spaced, dotted or a 10-digit TARIC code).
+    """The CBAM good of a CN code (Reg. (EU) 2023/956 Annex I as amended by Reg. (EU) 2025/2083).
+
+    Parameters
+    ----------
+    cn : str or int
+        CN code: 8 digits, spaced (``"7208 10 00"``), dotted or a 10-digit TARIC code.
+    calcined : bool, optional
+        Only for ``2507 00 80`` (an ex-code since Reg. (EU) 2025/2083 Art. 1(28)): pass
+        ``calcined=False`` for non-calcined kaolinic clay, which is not a CBAM good. Given for any
+        other code it is an error.
+
+    Returns
+    -------
+    Good
+        The code's aggregated category (IR 2025/2547 Annex I Table 1), sector, Annex II status
+        (direct emissions only), functional unit (t, MWh or the unit of IR 2025/2547 Art. 4) and
+        relevant precursors.
 
     Raises
     ------
     UnknownCNCodeError
-        Malformed code, or an 8-digit code under an Annex I heading that the catalogue (CN of
-        the template v2.1.1 plus the CN 2025 urea codes) does not contain - usually a typo or a
-        code of a newer CN version.
+        Malformed code, or an 8-digit code under an Annex I heading that the catalogue (CN of the
+        template v2.1.1 plus the CN 2025 urea codes) does not contain - usually a typo or a code of
+        a newer CN version.
     NotACbamGoodError
         A code excluded by Reg. (EU) 2023/956 Annex I (7204 scrap, 7202 ferro-silicon, ...), not
         listed there at all, or ``2507 00 80`` with ``calcined=False``.
-
-    ``calcined`` only concerns ``2507 00 80`` (ex-code, Reg. (EU) 2025/2083 Art. 1(28)); pass
-    ``calcined=False`` for non-calcined kaolinic clay. Given for any other code it is an error.
     """
     code = validate_cn(cn)
     annex_i_category(code)  # raises the specific exclusion reason first

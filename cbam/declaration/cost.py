@@ -30,7 +30,61 @@ CSCF_NOTE = (
 
 
 class LineCost(BaseModel):
-    """The certificate arithmetic of one line with its audit trail."""
+    """The certificate arithmetic of one line with its audit trail (IR 2025/2620; Art. 22).
+
+    Attributes
+    ----------
+    cn : str
+        The 8-digit CN code.
+    country : str
+        Country of origin, ISO 3166-1 alpha-2.
+    country_used : str
+        The default-value row's country (``"OTHER"`` after a fall-back); the origin for actual data.
+    year : int
+        Import year.
+    mass : Decimal
+        Net mass, t (MWh for electricity).
+    basis : {"actual", "default"}
+        Whether the supplier's actual values or the default value was used.
+    route : str or None
+        Production route of the default-value row or the benchmark.
+    see_direct, see_indirect : Decimal or None
+        The SEE channels of the value used, t CO2e per t (default values: as published).
+    indirect_counted : bool
+        False for Reg. (EU) 2023/956 Annex II goods (direct emissions only, Art. 7(1)).
+    markup : Decimal
+        Mark-up of the year on the default value (IR 2025/2621 Annex I); 0 for actual data.
+    see_used : Decimal
+        The SEE the line is charged with, t CO2e per t.
+    embedded_emissions : Decimal
+        EE = mass x see_used, t CO2e.
+    benchmark : Decimal
+        Benchmark used, t CO2e per t (IR 2025/2620 Annex).
+    benchmark_column : {"A", "B", "none", "user"}
+        Column A (actual), B (default), none (electricity) or given by the user.
+    cbam_factor : Decimal
+        CBAM factor of the year (Directive 2003/87/EC Art. 10a(1a)).
+    cscf : Decimal
+        Cross-sectoral correction factor used.
+    sefa : Decimal
+        Specific free allocation, t CO2e per t: cbam_factor x cscf x benchmark.
+    free_allocation : Decimal
+        FAA = mass x sefa, t CO2e.
+    carbon_price_deduction : Decimal
+        Certificates deducted for a carbon price paid abroad (Art. 9), t CO2e.
+    certificates : Decimal
+        N = max(0, EE - FAA - deduction), certificates (t CO2e).
+    price : Decimal or None
+        Certificate price, EUR per certificate.
+    price_period : str or None
+        The price's period (``2026Q3``, ``2027-W05`` or a year).
+    price_is_assumption : bool
+        True when the price is not a published or supplied price for the period.
+    cost_eur : Decimal or None
+        certificates x price, EUR, unrounded.
+    audit : tuple of AuditStep
+        Every step: quantity, value, rule, source (dataset and row) and note.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -111,13 +165,59 @@ def cost_line(
     carbon_price_deduction: Decimal = Decimal(0),
     defaults_table: DefaultValueTable | None = None,
 ) -> LineCost:
-    """Certificates owed for ``mass`` t (MWh) of ``cn`` from ``country`` imported in ``year``.
+    """Certificates and cost of one import line (Reg. (EU) 2023/956 Arts. 9, 21, 22; IR 2025/2620).
 
     Formulas: EE = M x SEE (Reg. (EU) 2023/956 Annex IV); FAA = M x CBAM_y x CSCF x BM
     (IR 2025/2620 Annex pt 2-4); N = max(0, EE - FAA - CP) (Art. 9, 22; Q&A §4.32);
-    cost = N x price (Art. 21). Actual values (``see_direct``, ``see_indirect``) make the
-    basis "actual"; indirect emissions count only for goods outside Annex II. ``see_definitive``
-    (from the installation engine) overrides that sum with the cross-rule already applied.
+    cost = N x price (Art. 21). Actual values (``see_direct``, ``see_indirect``) make the basis
+    "actual" and use the Column A benchmark; otherwise the default value of IR 2025/2621 with the
+    year's mark-up and the Column B benchmark of its route. Indirect emissions count only for goods
+    outside Annex II of Reg. (EU) 2023/956.
+
+    Parameters
+    ----------
+    cn : str or int
+        CN code of the good (any accepted spelling).
+    country : str
+        Country of origin, ISO 3166-1 alpha-2 (not an EU or Annex III exempt country).
+    mass : Decimal
+        Net mass in t (MWh for electricity, CN 2716 00 00).
+    year : int
+        Import year (2026 onwards): sets the mark-up, the CBAM factor and the price.
+    route : str, optional
+        Production-route indicator (``"A"`` ... ``"L"``) of the default-value row.
+    price : Decimal or CertificatePrice, optional
+        Certificate price in EUR per certificate (1 t CO2e); overrides ``prices``.
+    prices : PriceTable, optional
+        Known and user prices; without ``price``, the year's price is taken from it (an
+        assumption, flagged, where none is known).
+    see_direct, see_indirect : Decimal, optional
+        The supplier's verified actual SEE, t CO2e per t (per MWh).
+    see_definitive : Decimal, optional
+        The SEE counted in the definitive period from the installation engine (IR 2025/2547
+        Annex I pt 3.1 applied), t CO2e per t; overrides the direct + indirect sum.
+    benchmark_a : Decimal, optional
+        Benchmark for actual data: Column A plus the precursors' (IR 2025/2620 Annex pt 3.3
+        Eq. 4), t CO2e per t.
+    cscf : Decimal, default 1
+        Cross-sectoral correction factor (Directive 2003/87/EC Art. 10a(5)), dimensionless.
+    carbon_price_deduction : Decimal, default 0
+        Certificates deducted for a carbon price effectively paid abroad (Art. 9), t CO2e.
+    defaults_table : DefaultValueTable, optional
+        A newer default-value workbook (:func:`cbam.load_defaults_workbook`).
+
+    Returns
+    -------
+    LineCost
+        Embedded emissions, free allocation and certificates in t CO2e, cost in EUR (unrounded),
+        with the audit trail of every step.
+
+    Raises
+    ------
+    InputError
+        A negative quantity, an EU or exempt origin, an actual indirect SEE without the direct one,
+        or a CN code with several routes and no ``route``; also :class:`NotACbamGoodError` and
+        :class:`UnknownCountryError`.
     """
     from cbam import goods
     from cbam.reference import benchmark, default_value

@@ -95,7 +95,26 @@ class Signature(BaseModel):
 
 
 class DeclarantFile(BaseModel):
-    """The whole declarant file."""
+    """The declarant file: who declares, who represents them, who signs.
+
+    One file serves the annual declaration (Reg. (EU) 2023/956 Art. 6) and the transitional
+    quarterly report; field sizes follow the QReport v23.00 schema.
+
+    Attributes
+    ----------
+    declarant : DeclarantParty
+        The declarant: EORI number (an..17), name, address and role code.
+    representative : Party or None
+        An indirect customs representative, when there is one.
+    importer : Party or None
+        The importer, when not the declarant.
+    signature : Signature
+        Place, name and position of the signatory and the two confirmations.
+    authorisation_number : str or None
+        CBAM account / authorisation number of the declarant (Art. 17).
+    remarks : str or None
+        Free text, up to 512 characters.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -123,7 +142,14 @@ class DeclarantFile(BaseModel):
 
 
 def _read_mapping(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
+    try:
+        # utf-8-sig: a byte-order mark written by Windows editors is not content.
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"the declarant file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+            source=str(path),
+        ) from None
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             import yaml
@@ -141,15 +167,38 @@ def _read_mapping(path: Path) -> Any:
         raise InputError(
             f"not valid JSON: {exc.msg}", source=str(path), location=f"line {exc.lineno}"
         ) from None
+    except (ValueError, RecursionError) as exc:
+        # Integers of thousands of digits, arrays nested thousands deep: not a declarant file.
+        raise InputError(f"not a usable JSON declarant file: {exc}", source=str(path)) from None
 
 
 def load_declarant(path: str | Path) -> DeclarantFile:
-    """Read and validate a declarant file; errors name the file, the key path and the reason."""
+    """Read and validate a declarant file (JSON, or YAML with the ``yaml`` extra).
+
+    Parameters
+    ----------
+    path : str or Path
+        The declarant file (see ``samples/declarant.json``).
+
+    Returns
+    -------
+    DeclarantFile
+        The validated file; EORI numbers normalised, countries ISO 3166-1 alpha-2.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the key path (``declarant.address.country``) and the reason.
+    """
     file = Path(path)
     data = _read_mapping(file)
     try:
         return DeclarantFile.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(first["msg"], source=str(file), location=where or None) from None
+        loc = [str(p) for p in first["loc"]]
+        # The last key is the field; the keys before it say where it sits.
+        field = loc.pop() if loc else None
+        raise InputError(
+            first["msg"], source=str(file), location=".".join(loc) or None, field=field
+        ) from None

@@ -1,8 +1,10 @@
 """Notebook helpers: DataFrames and a cost plot (extras ``pandas`` and ``plot``).
 
 The core never imports pandas or matplotlib; these functions import them when called and say
-which extra to install when they are missing. Decimal columns stay ``Decimal`` (object dtype)
-so that sums are exact; ``float_columns=True`` converts them for plotting and statistics.
+which extra to install when they are missing. Decimal columns stay ``Decimal`` (object dtype),
+so sums in pandas are Decimal sums: exact when the decimal context has enough digits (the
+library's own totals use 100; Python's default context keeps 28). ``float_columns=True``
+converts them for plotting and statistics.
 """
 
 from __future__ import annotations
@@ -42,7 +44,29 @@ def _rows(assessment: Assessment, what: Table) -> list[dict[str, Any]]:
 def to_dataframe(
     assessment: Assessment, what: Table = "goods", *, float_columns: bool = False
 ) -> Any:
-    """A pandas DataFrame of the goods, the 2026-2034 trajectory, the quarters or the audit."""
+    """A pandas DataFrame of an assessment's goods, 2026-2034 trajectory, quarters or audit trail.
+
+    Parameters
+    ----------
+    assessment : Assessment
+        The result of :func:`cbam.assess`.
+    what : {"goods", "trajectory", "quarters", "audit"}
+        ``goods``: one row per good (masses in t, emissions and certificates in t CO2e, SEE in
+        t CO2e per t, cost in EUR); ``trajectory``: one row per year 2026-2034 (CBAM factor,
+        certificates, price in EUR, cost in EUR); ``quarters``: the holding of Art. 22(2);
+        ``audit``: one row per audit step (rule, source, note).
+    float_columns : bool
+        Convert the Decimal columns to float64 (for plotting and statistics only).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    CbamError
+        pandas is not installed (extra ``pandas``), or ``what`` is not one of the four tables.
+    """
     pandas = _require("pandas", "pandas")
     frame = pandas.DataFrame(_rows(assessment, what))
     if float_columns:
@@ -53,9 +77,21 @@ def to_dataframe(
 
 
 def plot_cost_trajectory(assessment: Assessment, ax: Any = None) -> Any:
-    """Bar chart of the cost of the assessed imports in each year 2026-2034 (matplotlib Axes).
+    """Bar chart of the cost (EUR) of the assessed imports in each year 2026-2034 (matplotlib).
 
-    Years whose price is an assumption are hatched and the legend says so.
+    Each year carries its own mark-up (IR 2025/2621 Annex I) and CBAM factor (Directive
+    2003/87/EC Art. 10a(1a)). Years whose price is an assumption are hatched and the chart says so.
+
+    Parameters
+    ----------
+    assessment : Assessment
+        The result of :func:`cbam.assess`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new 8 x 4 inch figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     _require("matplotlib", "plot")
     import matplotlib.pyplot as plt

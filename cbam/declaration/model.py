@@ -11,11 +11,38 @@ from cbam.declaration.audit import AuditStep
 
 
 class SupplierValue(BaseModel):
-    """Actual SEE of goods from one installation, as its operator communicated them.
+    """Actual SEE of goods from one installation, as its operator communicated them (Art. 7(2)(a)).
 
-    ``cn_codes`` lists the CN codes the value covers; ``benchmark_a`` is the Column A benchmark
-    of the good plus the m_i-weighted benchmarks of its precursors (IR 2025/2620 Annex pt 3.3
-    Eq. 4 before the CBAM factor), when the supplier data allow computing it.
+    Attributes
+    ----------
+    installation_id : str
+        The installation's id, which customs lines name in ``installation_id``.
+    installation_name : str or None
+        Its name.
+    country : str or None
+        Its country, ISO 3166-1 alpha-2.
+    cn_codes : tuple of str
+        The CN codes the value covers.
+    process_id : str or None
+        The production process it comes from.
+    good : str or None
+        The aggregated goods category.
+    see_direct : Decimal
+        Specific direct embedded emissions, t CO2e per t (per MWh for electricity).
+    see_indirect : Decimal
+        Specific indirect embedded emissions, t CO2e per t.
+    see_total_definitive : Decimal or None
+        SEE counted in the definitive period, t CO2e per t: direct, plus indirect where it counts,
+        including a non-Annex-II precursor's indirect share in an Annex II good (IR 2025/2547
+        Annex I pt 3.1).
+    benchmark_a : Decimal or None
+        Column A benchmark of the good plus the m_i-weighted benchmarks of its precursors
+        (IR 2025/2620 Annex pt 3.3 Eq. 4, before the CBAM factor), t CO2e per t, when the supplier
+        data allow computing it.
+    benchmark_note : str or None
+        How ``benchmark_a`` was obtained where a choice was made.
+    source : str
+        The file the value came from (installation file or communication template).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -152,7 +179,38 @@ class Totals(BaseModel):
 
 
 class Assessment(BaseModel):
-    """The result of assessing a year of customs lines."""
+    """The result of assessing a year of customs lines (Reg. (EU) 2023/956 Arts. 2a, 6, 22).
+
+    Attributes
+    ----------
+    year : int
+        The assessed import year.
+    declarant : dict of str to str
+        EORI, name and country of the declarant, when a declarant file was given.
+    cscf : Decimal
+        Cross-sectoral correction factor used (Directive 2003/87/EC Art. 10a(5)).
+    totals : Totals
+        Net mass (t; electricity in MWh), embedded emissions, free allocation, carbon price
+        deduction and certificates (t CO2e), cost (EUR): the exact sums of the lines.
+    de_minimis : DeMinimis
+        The 50 t threshold of Art. 2a: mass counted, mass always in scope, exempt or not.
+    goods : tuple of GoodResult
+        One entry per CN code x origin x installation x route x basis, with its SEE (t CO2e per
+        t), figures and audit trail.
+    quarters : tuple of QuarterHolding
+        Certificates to hold at each quarter's end (Art. 22(2): 50 % from 2027).
+    lines : int
+        Number of customs lines assessed.
+    datasets : dict of str to str
+        Every dataset used, with its version.
+    notes : tuple of str
+        Fall-backs and assumptions behind the figures.
+    trajectory : tuple of YearCost
+        The same imports priced in each year 2026-2034 with that year's mark-up (IR 2025/2621
+        Annex I), CBAM factor (Directive 2003/87/EC Art. 10a(1a)) and price (EUR).
+    scenarios : dict of str to Decimal
+        Cost (EUR) at each scenario price (EUR per certificate).
+    """
 
     model_config = ConfigDict(frozen=True)
 

@@ -170,7 +170,31 @@ def load_supplier_file(path: Path, year: int) -> list[SupplierValue]:
 
 
 def load_suppliers(folder: str | Path, year: int) -> list[SupplierValue]:
-    """Every supplier file in ``folder`` (not recursive); two files with one id are an error."""
+    """Actual values of every supplier file in a folder (IR 2025/2547 Annex III; IR 2025/2620).
+
+    Each installation file (``.json``, ``.yaml``/``.yml``) or filled communication template
+    (``.xlsx``) is computed with the installation engine; every production process yields one
+    value per CN code. The folder is not searched recursively.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The suppliers folder.
+    year : int
+        Import year: the default-value mark-up of purchased precursors and the benchmarks' period.
+
+    Returns
+    -------
+    list of SupplierValue
+        SEE in t CO2e per t and the Column A benchmark plus precursors (t CO2e per t) per
+        installation and CN code.
+
+    Raises
+    ------
+    InputError
+        The folder does not exist, a file is invalid (file, path and field named), or two files use
+        one installation id.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise InputError("the suppliers folder does not exist", source=str(root))

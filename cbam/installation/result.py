@@ -153,7 +153,35 @@ class ProcessResult(_Frozen):
 
 
 class InstallationResult(_Frozen):
-    """SEE of every process of one installation, with the audit trail."""
+    """SEE of every process of one installation, with the audit trail (IR 2025/2547 Annex III).
+
+    Attributes
+    ----------
+    installation : str
+        The installation's name.
+    country : str
+        Its country, ISO 3166-1 alpha-2.
+    source : str or None
+        The file it was read from.
+    period_start, period_end : str or None
+        The reporting period (ISO dates).
+    year : int or None
+        Year whose default-value mark-up applies (None when no year could be determined).
+    streams : tuple of StreamResult
+        Every source stream's emissions in t CO2e, biomass CO2 and energy (TJ), with its equation
+        (IR 2025/2547 Annex II B).
+    processes : tuple of ProcessResult
+        Per process: attributed emissions (t CO2e, Eqs. 55-56), ``see_direct``, ``see_indirect``,
+        ``see_total`` in t CO2e per t of good (Eqs. 57-63) and their terms.
+    total_stream_emissions : Decimal
+        Fossil emissions of all source streams, t CO2e.
+    biomass_co2 : Decimal
+        Zero-rated biomass CO2, t CO2.
+    fuel_input_tj : Decimal
+        Energy input of the fuels, TJ.
+    notes : tuple of str
+        Defaults, fall-backs and assumptions used.
+    """
 
     installation: str
     country: str

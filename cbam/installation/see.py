@@ -78,19 +78,36 @@ def compute_see(
     year: int | None = None,
     lookups: ReferenceLookups | None = None,
 ) -> InstallationResult:
-    """SEE of every production process of ``installation`` (IR 2025/2547 Annex III, Eqs. 52-63).
+    """SEE of every production process of an installation (IR 2025/2547 Annex III, Eqs. 52-63).
+
+    Source streams (Annex II B, Eqs. 5-26), attributed emissions per process (Annex III A,
+    Eqs. 52-58) and the specific embedded emissions of simple and complex goods (Annex III B,
+    Eqs. 59-63), the direct and the indirect channel separately, precursors in dependency order.
 
     Parameters
     ----------
-    installation: a validated installation (:func:`cbam.installation.load_installation`).
-    year: year of importation whose default-value mark-up applies to precursors without actual
-        values; default: the end year of the reporting period.
-    lookups: reference data (goods catalogue, grid factors, default values); default: the
-        library's packaged datasets.
+    installation : Installation
+        A validated installation (:func:`cbam.load_installation`); quantities in t, TJ, MWh, GJ
+        per unit of activity data, t CO2/TJ and t CO2/MWh as the installation file defines them.
+    year : int, optional
+        Year of importation whose default-value mark-up (IR 2025/2621 Annex I) applies to
+        purchased precursors without actual values; default: the end year of the reporting period.
+    lookups : ReferenceLookups, optional
+        Reference data (goods catalogue, grid factors, default values); default: the library's
+        packaged datasets.
+
+    Returns
+    -------
+    InstallationResult
+        Per process ``see_direct``, ``see_indirect`` and ``see_total`` in t CO2e per t of good
+        (per MWh for electricity), the definitive-period figures (IR 2025/2547 Annex I pt 3.1),
+        every term with its equation, and the notes (defaults and fall-backs used).
 
     Raises
     ------
-    InputError (and subclasses) naming the file, the JSON path and the field.
+    InputError
+        And its subclasses, naming the file, the JSON path and the field (a cycle of precursors,
+        a missing emission factor, an unknown CN code or country ...).
     """
     check_installation(installation)
     ctx = _Context(installation, lookups or PackagedLookups(), year)

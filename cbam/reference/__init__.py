@@ -42,14 +42,42 @@ def default_value(
     route: str | None = None,
     table: DefaultValueTable | None = None,
 ) -> DefaultValue:
-    """The default value of a CBAM good from ``country`` (IR 2025/2621).
+    """The default value of a CBAM good from a country (IR 2025/2621 Art. 1, Annexes I and III).
 
-    Goods other than electricity: Annex I per country, falling back to "Other countries and
-    territories" when the country has no value (and saying so). Electricity (CN 2716 00 00):
-    the Annex III CO2 emission factor of the country, else the EU factor. Raises
-    :class:`~cbam.errors.NotACbamGoodError` for goods outside Annex I of Reg. (EU) 2023/956
-    and :class:`~cbam.errors.UnknownCountryError` for an unknown country code.
-    ``table`` is a newer workbook loaded with :func:`load_defaults_workbook`.
+    Goods other than electricity: IR 2025/2621 Annex I for the country, falling back to "Other
+    countries and territories" when the country has no value (no sheet, no row, or a dash), and
+    saying so in ``fallback``. Electricity (CN 2716 00 00): the Annex III CO2 emission factor of the
+    country, else the EU factor (Art. 1(4)).
+
+    Parameters
+    ----------
+    cn : str or int
+        CN code: ``72081000``, ``"7208 10 00"``, ``"7208.10.00"`` or a 10-digit TARIC code.
+    country : str
+        Country of origin, ISO 3166-1 alpha-2.
+    route : str, optional
+        Production-route indicator (``"A"`` ... ``"L"``) where the CN code has several rows, e.g.
+        grey (A) and white (B) clinker.
+    table : DefaultValueTable, optional
+        A newer official workbook loaded with :func:`load_defaults_workbook`; default: the
+        packaged IR 2025/2621 Annex I dataset.
+
+    Returns
+    -------
+    DefaultValue
+        ``direct``, ``indirect`` and ``total`` in t CO2e per t of good (per MWh for electricity),
+        as published, with ``dataset``, ``location`` (sheet and row), ``country_used`` and
+        ``fallback``. ``value_used(year)`` adds the year's mark-up to the total (IR 2025/2621
+        Annex I: 10 %, 20 %, 30 % ...).
+
+    Raises
+    ------
+    NotACbamGoodError
+        The CN code is outside Annex I of Reg. (EU) 2023/956.
+    UnknownCountryError
+        The country code is not ISO 3166-1 alpha-2.
+    InputError
+        The code has several rows by production route and ``route`` is missing or not among them.
     """
     from cbam.goods import good
     from cbam.reference.defaults import packaged_defaults
@@ -64,14 +92,58 @@ def default_value(
 
 
 def load_defaults_workbook(path: str | Path) -> DefaultValueTable:
-    """A newer official default-value workbook, converted in memory (no new release needed)."""
+    """Load a newer official default-value workbook (IR 2025/2621 Annex I format) without a release.
+
+    The workbook is converted in memory with the same checks as the packaged data (IR 2026/1740,
+    for example, replaced Annex I from 1 January 2026).
+
+    Parameters
+    ----------
+    path : str or Path
+        The Commission's default-value workbook (.xlsx).
+
+    Returns
+    -------
+    DefaultValueTable
+        Values in t CO2e per t of good; pass it as ``table=`` / ``defaults_table=``. Its ``info``
+        names the workbook's own version (sheet "Version History") and SHA-256.
+
+    Raises
+    ------
+    InputError
+        The file is not a readable default-value workbook (the reason names the file and what is
+        missing).
+    """
     from cbam.reference.defaults import load_defaults_workbook as load
 
     return load(Path(path))
 
 
 def benchmark(cn: str | int, column: str, *, year: int, route: str | None = None) -> Benchmark:
-    """The CBAM benchmark of IR 2025/2620 (Column A or B) for a good, route and year."""
+    """The CBAM benchmark of a good for a year (IR 2025/2620 Annex, Columns A and B).
+
+    Column A is the process benchmark, used with actual emissions (Annex pt 3.1; precursors add
+    their own, pt 3.3 Eq. 4); Column B includes the precursors and is used with default values
+    (Annex pt 4).
+
+    Parameters
+    ----------
+    cn : str or int
+        CN code (any accepted spelling).
+    column : {"A", "B"}
+        The benchmark column.
+    year : int
+        Import year (2026 onwards); rows limited to production periods ("(1)" 2026-27, "(2)"
+        2028-30) are chosen by it.
+    route : str, optional
+        Production-route indicator (``"A"`` ... ``"L"``) where the code has several benchmarks.
+
+    Returns
+    -------
+    Benchmark
+        ``value`` in t CO2e per t of good (``unit``), with ``dataset``, ``location`` and ``note``
+        (which route or period was used and why).
+    """
     from cbam.goods import good
     from cbam.reference.benchmarks import benchmark as lookup
 
@@ -80,14 +152,39 @@ def benchmark(cn: str | int, column: str, *, year: int, route: str | None = None
 
 
 def grid_factor(country: str) -> EmissionFactor:
-    """Average grid emission factor for indirect emissions (IR 2025/2621 Annex II)."""
+    """Average grid emission factor of a country for indirect emissions (IR 2025/2621 Annex II).
+
+    Parameters
+    ----------
+    country : str
+        Country of production, ISO 3166-1 alpha-2.
+
+    Returns
+    -------
+    EmissionFactor
+        ``value`` in t CO2e per MWh, with ``dataset``, ``location``, ``country_used`` and
+        ``fallback`` ("Other countries and territories" when the country has no entry).
+    """
     from cbam.reference.factors import grid_factor as lookup
 
     return lookup(country)
 
 
 def electricity_factor(country: str) -> EmissionFactor:
-    """CO2 emission factor of imported electricity (IR 2025/2621 Annex III)."""
+    """CO2 emission factor of electricity imported from a country (IR 2025/2621 Annex III).
+
+    Parameters
+    ----------
+    country : str
+        Country of origin of the electricity, ISO 3166-1 alpha-2.
+
+    Returns
+    -------
+    EmissionFactor
+        ``value`` in t CO2e per MWh (``unit``), with ``dataset`` and ``location``; the EU factor
+        applies (``country_used="EU"``), and ``fallback`` says so, when Annex III lists no value
+        for the country.
+    """
     from cbam.reference.factors import electricity_factor as lookup
 
     return lookup(country)
