@@ -586,10 +586,51 @@ def assess(
     defaults_table: DefaultValueTable | None = None,
     sink: LineSink | None = None,
 ) -> Assessment:
-    """Assess a year of customs lines.
+    """Assess a year of customs lines: embedded emissions, free allocation, certificates, cost.
 
-    ``sink`` receives every :class:`LineResult` (in input order, except that lines wait until the
-    de minimis question is settled); totals are the exact sums of those line results.
+    Each line takes its supplier's actual values when its installation communicated them for
+    its CN code, else the default value marked up for ``year``; Reg. (EU) 2023/956 Arts. 2a
+    (de minimis), 7 (actual or default), 9 (carbon price paid), 21 (price), 22 (surrender and
+    quarterly holding) as amended by Reg. (EU) 2025/2083; IR 2025/2620 (free allocation, CBAM
+    factor); IR 2025/2621 (default values); Q&A §4.32 (no netting across goods).
+
+    Parameters
+    ----------
+    lines:
+        The customs lines (see :func:`cbam.read_imports`); net mass in t (MWh for electricity).
+    year:
+        The import year assessed (2026 onwards); every line must belong to it.
+    suppliers:
+        Actual values per installation and CN code (see :func:`cbam.load_suppliers`), SEE in
+        t CO2e per t.
+    prices:
+        Certificate prices in EUR per t CO2e by quarter (2026) or ISO week (2027 on); the
+        published ones when None. A period without a price takes an assumption, flagged.
+    cscf:
+        Cross-sectoral correction factor (dimensionless, default 1, flagged in the audit).
+    scenario_prices:
+        Extra prices (EUR per certificate) at which the year's certificates are also costed.
+    declarant:
+        The few declarant facts shown in the outputs (EORI, name, country).
+    defaults_table:
+        A newer default-value workbook (:func:`cbam.load_defaults_workbook`); the packaged
+        IR 2025/2621 values when None.
+    sink:
+        Called with every :class:`~cbam.declaration.model.LineResult` in input order (lines
+        wait until the de minimis question is settled), e.g. a ``lines.csv`` writer.
+
+    Returns
+    -------
+    Assessment
+        Totals in t CO2e and EUR (exact sums of the line results, never rounded), one result
+        per good (CN code x origin x route x installation x basis) with its audit trail, the
+        de minimis finding, the quarterly holding and the 2026-2034 cost trajectory.
+
+    Raises
+    ------
+    InputError
+        A line that cannot be assessed (not a CBAM good, EU origin, unknown route...): the
+        message names the row and the column.
     """
     assessor = Assessor(
         year,

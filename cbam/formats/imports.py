@@ -55,7 +55,38 @@ COLUMNS = REQUIRED + OPTIONAL
 
 @dataclass(frozen=True, slots=True)
 class ImportLine:
-    """One customs line, validated."""
+    """One customs line, validated.
+
+    Attributes
+    ----------
+    row:
+        The row number as a spreadsheet shows it (header = row 1).
+    cn:
+        The 8-digit CN code (a TARIC code's first 8 digits).
+    country:
+        Country of origin, ISO 3166-1 alpha-2.
+    net_mass:
+        Net mass in t (MWh for electricity, CN 2716 00 00).
+    year, quarter:
+        Import year and quarter (1-4), from ``import_date`` or given directly.
+    import_date:
+        Date of release for free circulation, when given (prices by quarter or ISO week).
+    installation_id:
+        The producing installation, matched against supplier data.
+    route:
+        Production route indicator (A)-(L) of the default value, without brackets.
+    procedure:
+        Customs procedure code (e.g. 4000).
+    supplementary_units:
+        Quantity in the CN supplementary unit.
+    clinker_content, nitrogen_content:
+        Shares 0-1 for cement and fertilisers (IR 2025/2547 Eqs. 64-66); carried to the
+        outputs and the quarterly report, not applied to the annual figures.
+    line_id:
+        The user's own reference, kept in the outputs.
+    carbon_price_deduction:
+        t CO2e deducted for a carbon price effectively paid abroad (Reg. (EU) 2023/956 Art. 9).
+    """
 
     row: int
     cn: str
@@ -246,7 +277,27 @@ def read_imports(path: str | Path, *, year: int | None = None) -> Iterator[Impor
     """Stream the customs lines of a CSV (``,`` or ``;``) or XLSX file (first sheet).
 
     Blank rows are skipped (they hold no line); every other row becomes an
-    :class:`ImportLine` or raises :class:`InputError` naming file, row and column.
+    :class:`ImportLine` or raises :class:`InputError` naming file, row and column. Memory stays
+    constant: one row at a time.
+
+    Parameters
+    ----------
+    path:
+        The customs file; columns as in this module's table (names case-insensitive).
+    year:
+        When given, a line imported in another year is an error naming its row (no line is
+        ever dropped silently).
+
+    Yields
+    ------
+    ImportLine
+        One validated line per non-blank row; net mass in t (MWh for electricity).
+
+    Raises
+    ------
+    InputError
+        Unknown, missing or duplicate columns; a row with a bad value (the message names file,
+        row and column); an unreadable file.
     """
     file = Path(path)
     source = str(file)
