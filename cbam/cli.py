@@ -8,6 +8,8 @@ stdout. Calculation lives in the library; this module only calls it and shows th
 from __future__ import annotations
 
 import argparse
+import csv
+import decimal
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cbam import __version__
-from cbam.errors import CbamError
+from cbam.errors import CbamError, InputError
 from cbam.jsonout import decimal_text, dumps
 
 Handler = Callable[[argparse.Namespace], "Output"]
@@ -68,6 +70,38 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def key_values(pairs: Sequence[tuple[str, Any]]) -> str:
     width = max(len(k) for k, _ in pairs)
     return "\n".join(f"{k.ljust(width)}  {_cell(v)}" for k, v in pairs)
+
+
+# --- guarding the user's files --------------------------------------------------------------
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def refuse_overwrite(outputs: Sequence[Path], inputs: Sequence[str | Path | None]) -> None:
+    """Refuse a command whose output would replace one of its input files.
+
+    The writers replace their target atomically, so an output naming an input would silently
+    destroy the user's data (e.g. ``--out DIR`` where ``DIR/lines.csv`` is the customs file).
+    """
+    for out in outputs:
+        for given in inputs:
+            if given is not None and _same_file(Path(out), Path(given)):
+                raise InputError(
+                    f"the output {out} is the input file {given}; it would be overwritten - "
+                    "choose another output",
+                    source=str(given),
+                )
+
+
+def _supplier_files(folder: str | None) -> list[Path]:
+    if not folder or not Path(folder).is_dir():
+        return []
+    return [p for p in Path(folder).iterdir() if p.is_file()]
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -172,12 +206,10 @@ def cmd_cost(args: argparse.Namespace) -> Output:
 
 
 def cmd_assess(args: argparse.Namespace) -> Output:
-    from cbam.declaration.assess import assess
+    from cbam.declaration.bulk import assess_file
     from cbam.declaration.declarant import load_declarant
     from cbam.declaration.suppliers import load_suppliers
     from cbam.formats.declaration import write_declaration_json, write_declaration_xml
-    from cbam.formats.imports import read_imports
-    from cbam.formats.lines import LinesCsvWriter
     from cbam.formats.workbook import write_report_xlsx
     from cbam.reference import PriceTable, load_defaults_workbook
     from cbam.rules import check_year
@@ -187,6 +219,19 @@ def cmd_assess(args: argparse.Namespace) -> Output:
     if not imports.is_file():
         raise CbamError("file not found", source=str(imports))
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("--out must be a folder, but it names a file", source=str(out))
+    names = ("declaration.json", "declaration.xml", "report.xlsx", "lines.csv")
+    refuse_overwrite(
+        [out / n for n in names],
+        [
+            imports,
+            args.declarant,
+            args.prices,
+            args.defaults_workbook,
+            *_supplier_files(args.suppliers),
+        ],
+    )
     out.mkdir(parents=True, exist_ok=True)
     declarant = load_declarant(args.declarant) if args.declarant else None
     suppliers = load_suppliers(args.suppliers, year) if args.suppliers else []
@@ -194,20 +239,34 @@ def cmd_assess(args: argparse.Namespace) -> Output:
     table_ = load_defaults_workbook(args.defaults_workbook) if args.defaults_workbook else None
     lines_path = out / "lines.csv"
     try:
-        with LinesCsvWriter(lines_path) as writer:
-            assessment = assess(
-                read_imports(imports, year=year),
-                year,
-                suppliers=suppliers,
-                prices=prices,
-                cscf=args.cscf,
-                scenario_prices=args.scenario_price or (),
-                declarant=declarant.summary() if declarant else None,
-                defaults_table=table_,
-                sink=writer,
-            )
-    except CbamError as exc:
-        raise exc.located(source=str(imports)) from None
+        assessment = assess_file(
+            imports,
+            year,
+            lines_csv=lines_path,
+            suppliers=suppliers,
+            prices=prices,
+            cscf=args.cscf,
+            scenario_prices=args.scenario_price or (),
+            declarant=declarant.summary() if declarant else None,
+            defaults_table=table_,
+        )
+    except UnicodeDecodeError as exc:
+        # Safety net until the reader names the row itself: a Latin-1 or UTF-16 export.
+        raise InputError(
+            f"the file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'",
+            source=str(imports),
+        ) from None
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV file: {exc}", source=str(imports)) from None
+    except SyntaxError as exc:
+        # The XML parser refusing a sheet of an .xlsx (a DTD, entities, broken XML).
+        raise InputError(f"the workbook's XML cannot be read: {exc}", source=str(imports)) from None
+    except decimal.Overflow:
+        raise InputError(
+            "a number in the file is too large to compute with (check net_mass and the other "
+            "figures for exponents such as 1e999999)",
+            source=str(imports),
+        ) from None
     paths = [out / "declaration.json", out / "declaration.xml", out / "report.xlsx", lines_path]
     write_declaration_json(assessment, paths[0])
     write_declaration_xml(assessment, paths[1])
@@ -287,6 +346,10 @@ def cmd_assess(args: argparse.Namespace) -> Output:
 def cmd_qreport(args: argparse.Namespace) -> Output:
     from cbam.formats.qreport import qreport_command
 
+    refuse_overwrite(
+        [Path(args.output)],
+        [args.imports, args.declarant, args.xsd, *_supplier_files(args.suppliers)],
+    )
     document = qreport_command(
         args.imports,
         args.period,
@@ -376,6 +439,7 @@ def cmd_template_fill(args: argparse.Namespace) -> Output:
     from cbam.formats.template import fill_template
     from cbam.installation import load_installation
 
+    refuse_overwrite([Path(args.output)], [args.installation, args.template])
     installation = load_installation(Path(args.installation))
     fill_template(installation, Path(args.template), Path(args.output))
     return Output({"path": str(args.output)}, f"wrote {args.output}")

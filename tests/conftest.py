@@ -11,6 +11,21 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI runs hypothesis derandomised (the same examples every run, so a red build is reproducible)
+# and bounded (max_examples caps each property; the deadline catches a pathological slowdown).
+# A test's own @settings(max_examples=...) still wins where it asks for fewer.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=50,
+    deadline=2000,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=100)
+settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("CBAM_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))

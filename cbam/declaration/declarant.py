@@ -160,7 +160,14 @@ def _read_mapping(path: Path) -> Any:
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise InputError(f"not valid YAML: {exc}", source=str(path)) from None
+            # PyYAML's own text spans several lines with a caret drawing; keep one line.
+            mark = getattr(exc, "problem_mark", None)
+            problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+            raise InputError(
+                f"not valid YAML: {problem}",
+                source=str(path),
+                location=f"line {mark.line + 1}, column {mark.column + 1}" if mark else None,
+            ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -554,22 +554,52 @@ def build_qreport(
 ) -> QReportBuild:
     """The QReport v23.00 of one transitional quarter from customs lines and supplier data.
 
+    Embedded emissions per good and installation follow IR 2023/1773 Art. 3-4 and Annex III (SEE
+    direct and indirect in t CO2e per t, no mark-up); qualifying parameters are mass-weighted.
+
     Parameters
     ----------
-    lines: customs lines (:func:`cbam.read_imports`), all of the quarter ``period``.
-    period: the quarter, ``"2025Q4"`` (2023Q4 to 2025Q4).
-    declarant: the declarant file (declarant, representative, importer, signature).
-    suppliers: supplier values, or a folder of supplier files (:func:`cbam.load_suppliers`).
-    defaults: ``"definitive"`` writes IR 2025/2621 default values, flagged, for goods without
-        supplier values; ``"none"`` makes such a good an error.
-    installations, operators, documents, carbon_prices: per installation id, the
-        Installation, InstallationOperator, SupportingDocuments and CarbonPriceDue elements of
-        its GoodsEmissions (the supplier files do not hold addresses or prices paid).
-    codes: the codes written (:class:`QReportCodes`); ``codelists``: a folder of official code
-        lists to check them against (default: the packaged unofficial lists).
+    lines : iterable of ImportLine
+        Customs lines (:func:`cbam.read_imports`), all of the quarter ``period``; masses in t
+        (MWh for electricity).
+    period : str
+        The quarter, ``"2025Q4"`` (2023Q4 to 2025Q4).
+    declarant : DeclarantFile
+        The declarant file (declarant, representative, importer, signature).
+    suppliers : iterable of SupplierValue, or str or PathLike, optional
+        Supplier values, or a folder of supplier files (:func:`cbam.load_suppliers`).
+    defaults : {"definitive", "none"}
+        ``"definitive"`` writes IR 2025/2621 default values, flagged, for goods without supplier
+        values; ``"none"`` makes such a good an error.
+    installations, operators, documents, carbon_prices : mapping, optional
+        Per installation id, the Installation, InstallationOperator, SupportingDocuments and
+        CarbonPriceDue elements of its GoodsEmissions (the supplier files do not hold addresses or
+        prices paid).
+    codes : QReportCodes, optional
+        The codes written.
+    codelists : str or PathLike, optional
+        A folder of official code lists to check the codes against (default: the packaged
+        unofficial lists).
+    submission_date : datetime, optional
+        The report's submission date and time.
+    report_id : str, optional
+        The report's identifier.
+    source : str, optional
+        The name of the customs file, for error messages.
 
-    Embedded emissions per good and installation follow IR 2023/1773 Art. 3-4 and Annex III
-    (SEE direct and indirect, no mark-up); mass-weighted qualifying parameters.
+    Returns
+    -------
+    QReportBuild
+        The report (``report``), the number of lines, the goods on actual and on default values,
+        and notes for its reader.
+
+    Raises
+    ------
+    InputError
+        A period outside 2023Q4-2025Q4, a line outside the quarter or from the EU or an exempt
+        country, a good without values when ``defaults="none"``, no lines, or more goods than the
+        registry accepts (file, row and field named). Codes the code lists do not know are
+        noted, not refused.
     """
     year, quarter = parse_period(period)
     codes = codes or QReportCodes()

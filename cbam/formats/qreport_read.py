@@ -291,8 +291,25 @@ def _copy(element: Any) -> Any:
 def read_qreport(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> QReport:
     """Read a whole QReport XML file into a :class:`QReport` (goods held in memory).
 
-    For very large reports use :class:`QReportReader` to stream the goods. Raises
-    :class:`InputError` (file, line and element path) for hostile, malformed or invalid input.
+    For very large reports use :class:`QReportReader` to stream the goods.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The QReport v23.00 XML file.
+    max_bytes : int
+        Files larger than this many bytes are refused without being parsed.
+
+    Returns
+    -------
+    QReport
+        The header and every imported good; quantities in t (MWh), emissions in t CO2e.
+
+    Raises
+    ------
+    InputError
+        Naming file, line and element path, for hostile (DTD, too large), malformed or invalid
+        input.
     """
     reader = QReportReader(path, max_bytes=max_bytes)
     header = reader.header

@@ -287,10 +287,25 @@ def validate_qreport(
 ) -> ValidationResult:
     """Validate a QReport XML file against the official v23.00 XSD (or the XSD ``xsd``).
 
-    Returns a :class:`ValidationResult` with each error's line, element path and message. A
-    file with a DTD, one larger than ``max_bytes`` or not XML at all is invalid at once,
-    without being parsed. Raises :class:`InputError` only when the file (or the XSD) does not
-    exist or is not a usable schema.
+    Parameters
+    ----------
+    path : str or PathLike
+        The report file.
+    xsd : str or PathLike, optional
+        The XSD to validate against; default: the official v23.00 schema shipped with the library.
+    max_bytes : int
+        A larger file is invalid at once, without being parsed.
+
+    Returns
+    -------
+    ValidationResult
+        ``valid`` and each error's line, element path and message. A file with a DTD, one larger
+        than ``max_bytes`` or not XML at all is invalid at once, without being parsed.
+
+    Raises
+    ------
+    InputError
+        Only when the file (or the XSD) does not exist or is not a usable schema.
     """
     file = Path(path)
     schema = load_schema(xsd)

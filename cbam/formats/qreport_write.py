@@ -156,11 +156,31 @@ def write_qreport(
 ) -> WriteResult:
     """Write a QReport v23.00 XML file, validated against the XSD before it is put in place.
 
-    ``report`` is a whole :class:`QReport`, or a :class:`QReportHeader` with the goods given as
-    an iterable (``goods``; a generator keeps memory bounded). The file is written to a
-    temporary file in the target folder, validated (the shipped official XSD, or ``xsd``) and
-    renamed to ``path`` only when valid; otherwise :class:`QReportInvalidError` is raised (its
-    ``result`` lists line, path and message of each error) and nothing is written.
+    The file is written to a temporary file in the target folder, validated and renamed to
+    ``path`` only when valid; otherwise nothing is written.
+
+    Parameters
+    ----------
+    report : QReport or QReportHeader
+        A whole report, or its header with the goods given in ``goods``.
+    path : str or PathLike
+        The XML file to write (its folder is created if needed).
+    goods : iterable of ImportedGood
+        The goods when ``report`` is a header; a generator keeps memory bounded.
+    xsd : str or PathLike, optional
+        The XSD to validate against; default: the official v23.00 schema shipped with the library.
+    validate : bool
+        False skips the validation (the result then says "not validated").
+
+    Returns
+    -------
+    WriteResult
+        The path written, the number of goods and the validation result.
+
+    Raises
+    ------
+    QReportInvalidError
+        The report does not validate; its ``result`` lists line, path and message of each error.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

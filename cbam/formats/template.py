@@ -98,9 +98,24 @@ def read_template(path: str | Path) -> TemplateWorkbook:
 
     Inputs come from the operator's input cells of sheets A_InstData, B_EmInst, D_Processes,
     E_PurchPrec and Summary_Products (CN codes); the workbook's own SEE per good come from the
-    cached results of Summary_Products. Raises :class:`cbam.errors.InputError` naming file,
-    sheet and cell for a file that is not a template, a damaged file, a text in a numeric
-    input cell, or an unsupported version.
+    cached results of Summary_Products.
+
+    Parameters
+    ----------
+    path : str or Path
+        The filled template (.xlsx).
+
+    Returns
+    -------
+    TemplateWorkbook
+        The installation (for :func:`cbam.compute_see`), the workbook's own SEE per CN code in
+        t CO2e per t, its version, and notes on what could not be carried over.
+
+    Raises
+    ------
+    InputError
+        Naming file, sheet and cell, for a file that is not a template, a damaged file, a text in
+        a numeric input cell, or an unsupported version.
     """
     file = Path(path)
     data, summary, version, notes, details = read_workbook(file)

@@ -564,6 +564,12 @@ def fill_template(installation: Any, template: str | Path, out: str | Path) -> N
     processes, precursors or streams; a good or country the template does not list).
     """
     blank, target = Path(template), Path(out)
+    if target.exists() and blank.exists() and os.path.samefile(blank, target):
+        # The blank template is only read: replacing it would lose the user's only copy.
+        raise InputError(
+            "the output is the blank template itself; write the filled workbook elsewhere",
+            source=str(target),
+        )
     data = _as_dict(installation)
     shown, raw = open_workbooks(blank)
     try:

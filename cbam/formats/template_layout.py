@@ -149,10 +149,21 @@ def grids(shown: Workbook, raw: Workbook, source: str) -> dict[str, Grid]:
             f"{', '.join(missing)} missing",
             source=source,
         )
-    return {
-        name: Grid(name, snapshot(shown[name]), snapshot(raw[name]), source)
-        for name in REQUIRED_SHEETS
-    }
+    found: dict[str, Grid] = {}
+    for name in REQUIRED_SHEETS:
+        try:
+            found[name] = Grid(name, snapshot(shown[name]), snapshot(raw[name]), source)
+        except SyntaxError as exc:
+            # Sheets are parsed only here (read-only mode). A DTD with entities (external
+            # entities, "billion laughs") or broken XML is refused by the XML parser, whose
+            # ParseError (expat) / XMLSyntaxError (lxml) derive from SyntaxError: say so.
+            raise InputError(
+                f"the sheet's XML cannot be read ({exc}); the workbook is damaged or was not "
+                "written by a spreadsheet program",
+                source=source,
+                location=f"sheet {name}",
+            ) from None
+    return found
 
 
 # --------------------------------------------------------------------------------------------

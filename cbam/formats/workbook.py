@@ -15,6 +15,7 @@ renamed into place, so a failure never leaves a half-written report.
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -33,6 +34,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from cbam.declaration.audit import AuditStep
 from cbam.declaration.model import Assessment, GoodResult, LineResult
+from cbam.errors import InputError
 from cbam.formats.declaration import NOTICE
 from cbam.formats.lines import COLUMNS, read_lines_csv
 
@@ -314,10 +316,19 @@ def _write_lines(book: Workbook, lines_csv: Path, max_lines: int) -> str:
     ]
     sheet = _Sheet(book, "Lines", columns)
     total = 0
-    for line in read_lines_csv(lines_csv):
-        total += 1
-        if total <= max_lines:
-            sheet.append(_line_values(line))
+    try:
+        for line in read_lines_csv(lines_csv):
+            total += 1
+            if total <= max_lines:
+                sheet.append(_line_values(line))
+    except csv.Error as exc:
+        # A cell beyond the csv module's size limit (a figure with a million digits): say
+        # which file and row instead of failing as an internal error.
+        raise InputError(
+            f"cannot read the line after row {total + 1}: {exc}",
+            source=str(lines_csv),
+            location=f"row {total + 2}",
+        ) from None
     if total > max_lines:
         message = (
             f"only the first {max_lines} of {total} lines are copied here; "

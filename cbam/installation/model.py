@@ -306,7 +306,24 @@ class Process(_Strict):
 
 
 class Installation(BaseModel):
-    """One installation file (JSON or YAML)."""
+    """One installation file (JSON or YAML): operator data for IR 2025/2547 Annexes II and III.
+
+    Attributes
+    ----------
+    installation : InstallationInfo
+        Name, country (ISO 3166-1 alpha-2) and optional id (an..20) of the installation.
+    reporting_period : ReportingPeriod or None
+        Start and end date of the reporting period (IR 2025/2547 Art. 13; a calendar year by
+        default); its end year sets the default-value mark-up of purchased precursors.
+    source_streams : tuple of SourceStream
+        Combustion, process, mass-balance, PFC and N2O streams (IR 2025/2547 Annex II B), each
+        attributed to a process; activity data in t or the fuel's unit, NCV in GJ per unit,
+        emission factors in t CO2/TJ or t CO2 per unit.
+    processes : tuple of Process
+        The production processes: good, CN codes, activity level (t; MWh for electricity),
+        direct emissions (t CO2e), heat (TJ), waste gas (TJ), electricity (MWh, t CO2/MWh) and
+        precursors (t).
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -418,13 +435,27 @@ installation_from_dict = parse_installation
 def load_installation(path: str | Path) -> Installation:
     """Read an installation file (JSON; YAML for ``.yaml``/``.yml`` when PyYAML is installed).
 
-    Every error is an :class:`InputError` naming the file, the JSON path
-    (``processes[1].precursors[0]``) and the field.
+    Parameters
+    ----------
+    path : str or Path
+        The installation file (shape and units: interfaces.md section 1; JSON Schema in
+        ``schemas/installation.schema.json``).
+
+    Returns
+    -------
+    Installation
+        The validated installation; numbers are Decimals.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the JSON path (``processes[1].precursors[0]``) and the field.
     """
     file = Path(path)
     source = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        # utf-8-sig: Windows editors save JSON with a byte-order mark; it is not content.
+        text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(
             f"cannot read the installation file: {exc.strerror}", source=source
@@ -443,6 +474,10 @@ def load_installation(path: str | Path) -> Installation:
                 source=source,
                 location=f"line {exc.lineno}, column {exc.colno}",
             ) from None
+        except (ValueError, RecursionError) as exc:
+            # An integer of thousands of digits (ValueError) or arrays nested thousands deep
+            # (RecursionError): no installation file looks like that.
+            raise InputError(f"not a usable JSON installation file: {exc}", source=source) from None
     return parse_installation(data, source=source)
 
 
@@ -460,7 +495,9 @@ def _load_yaml(text: str, source: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise InputError(f"not valid YAML: {exc}", source=source, location=location) from None
+        # PyYAML's own text spans several lines with a caret drawing; keep one line.
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise InputError(f"not valid YAML: {problem}", source=source, location=location) from None
 
 
 def check_installation(installation: Installation) -> None:
@@ -552,20 +589,24 @@ def find_cycle(installation: Installation) -> list[str] | None:
         for p in installation.processes
     }
     state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
-    path: list[str] = []
 
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for nxt in edges.get(node, []):
-            if state.get(nxt) == 1:
+    def visit(start: str) -> list[str] | None:
+        # Depth-first with an explicit stack: a chain of thousands of processes must not hit
+        # Python's recursion limit (that would be an internal error, not a message).
+        path: list[str] = [start]
+        pending = [iter(edges.get(start, []))]
+        state[start] = 1
+        while pending:
+            nxt = next(pending[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                pending.pop()
+            elif state.get(nxt) == 1:
                 return [*path[path.index(nxt) :], nxt]
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        path.pop()
-        state[node] = 2
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                pending.append(iter(edges.get(nxt, [])))
         return None
 
     for process in installation.processes:

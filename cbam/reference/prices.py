@@ -67,6 +67,19 @@ class PriceTable:
     @classmethod
     def from_csv(cls, path: Path) -> PriceTable:
         """Read ``period,price_eur`` rows; errors name the file, row and field."""
+        try:
+            return cls._read_csv(path)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"the price table is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV",
+                source=str(path),
+            ) from None
+        except csv.Error as exc:
+            # e.g. a cell longer than the csv module's limit, or a NUL byte: not a price table.
+            raise InputError(f"not a readable CSV price table: {exc}", source=str(path)) from None
+
+    @classmethod
+    def _read_csv(cls, path: Path) -> PriceTable:
         prices: dict[str, Decimal] = {}
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -87,6 +100,14 @@ class PriceTable:
                     raise InputError(str(exc), field="price_eur", **where) from None
                 if value is None or value < 0:
                     raise InputError("price must be a number >= 0", field="price_eur", **where)
+                if period in prices and prices[period] != value:
+                    # Which one is right? Taking the last row silently could misprice a year.
+                    raise InputError(
+                        f"period {period} is given twice with different prices "
+                        f"({prices[period]} and {value})",
+                        field="period",
+                        **where,
+                    )
                 prices[period] = value
         return cls(prices, source=f"user price table {path.name}")
 

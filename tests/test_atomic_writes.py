@@ -1,0 +1,292 @@
+"""Writers never leave a partial file, never clobber the previous good file when they fail,
+and the CLI never lets an output replace one of its inputs."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cbam.declaration.assess import assess
+from cbam.declaration.model import Assessment
+from cbam.errors import InputError
+from cbam.formats import declaration as declaration_module
+from cbam.formats import lines as lines_module
+from cbam.formats import qreport_write
+from cbam.formats import template_fill as fill_module
+from cbam.formats import workbook as workbook_module
+from cbam.formats.declaration import write_declaration_json, write_declaration_xml
+from cbam.formats.imports import read_imports
+from cbam.formats.lines import LinesCsvWriter
+from cbam.formats.workbook import write_report_xlsx
+from cbam.reference import manifest
+
+from .bad_inputs.conftest import assert_refused, cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+OLD = b"the previous, complete file\n"
+
+
+class Boom(Exception):
+    """The fault injected midway through a write."""
+
+
+@pytest.fixture(scope="module")
+def assessment(tmp_path_factory: pytest.TempPathFactory) -> Assessment:
+    folder = tmp_path_factory.mktemp("atomic")
+    with LinesCsvWriter(folder / "lines.csv") as sink:
+        return assess(read_imports(SAMPLES / "imports-2026.csv", year=2026), 2026, sink=sink)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def _fail_after(calls: int, real: Callable[..., Any]) -> Callable[..., Any]:
+    """``real``, but raising Boom on call number ``calls`` (some output already written)."""
+    count = {"n": 0}
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        count["n"] += 1
+        if count["n"] >= calls:
+            raise Boom("disk pulled out midway")
+        return real(*args, **kwargs)
+
+    return wrapper
+
+
+def _check_untouched(target: Path) -> None:
+    assert target.read_bytes() == OLD, "the previous file was damaged"
+    assert _leftovers(target.parent) == []
+
+
+def test_declaration_json_failing_midway(
+    assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "declaration.json"
+    target.write_bytes(OLD)
+    real_fdopen = os.fdopen
+
+    class HalfWriter:
+        def __init__(self, handle: Any) -> None:
+            self.handle = handle
+
+        def __enter__(self) -> HalfWriter:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+        def write(self, text: str) -> int:
+            self.handle.write(text[: len(text) // 2])
+            self.handle.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(manifest.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
+    with pytest.raises(OSError, match="No space left"):
+        write_declaration_json(assessment, target)
+    _check_untouched(target)
+
+
+def test_declaration_xml_failing_midway(
+    assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert len(assessment.goods) > 2
+    target = tmp_path / "declaration.xml"
+    target.write_bytes(OLD)
+    monkeypatch.setattr(
+        declaration_module,
+        "_good_element",
+        _fail_after(2, declaration_module._good_element),
+    )
+    with pytest.raises(Boom):
+        write_declaration_xml(assessment, target)
+    _check_untouched(target)
+
+
+def test_report_xlsx_failing_midway(
+    assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "report.xlsx"
+    target.write_bytes(OLD)
+    monkeypatch.setattr(
+        workbook_module, "_write_summary", _fail_after(1, workbook_module._write_summary)
+    )
+    with pytest.raises(Boom):
+        write_report_xlsx(assessment, target)
+    _check_untouched(target)
+
+
+def test_report_xlsx_with_a_damaged_lines_csv(assessment: Assessment, tmp_path: Path) -> None:
+    target = tmp_path / "report.xlsx"
+    target.write_bytes(OLD)
+    damaged = tmp_path / "lines.csv"
+    damaged.write_text("not,a,lines,file\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        write_report_xlsx(assessment, target, lines_csv=damaged)
+    assert caught.value.source == str(damaged)
+    assert caught.value.location == "row 1"
+    _check_untouched(target)
+
+
+def test_report_xlsx_with_a_giant_cell_in_lines_csv(assessment: Assessment, tmp_path: Path) -> None:
+    target = tmp_path / "report.xlsx"
+    target.write_bytes(OLD)
+    giant = tmp_path / "lines.csv"
+    header = ",".join(lines_module.COLUMNS)
+    giant.write_text(header + "\n" + "9" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        write_report_xlsx(assessment, target, lines_csv=giant)
+    assert caught.value.location == "row 2"
+    _check_untouched(target)
+
+
+def test_lines_csv_failing_midway(assessment: Assessment, tmp_path: Path) -> None:
+    target = tmp_path / "lines.csv"
+    target.write_bytes(OLD)
+
+    def lines() -> Iterator[Any]:
+        yield from read_imports(SAMPLES / "imports-2026.csv", year=2026)
+        raise Boom("the ERP export broke off")
+
+    with pytest.raises(Boom), LinesCsvWriter(target) as sink:
+        assess(lines(), 2026, sink=sink)
+    _check_untouched(target)
+
+
+def test_qreport_failing_midway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cbam.declaration.declarant import load_declarant
+    from cbam.formats.qreport_build import build_qreport
+
+    from .formats.qreport_helpers import sample_lines
+
+    built = build_qreport(
+        sample_lines(), "2025Q4", load_declarant(SAMPLES / "declarant.json"), SAMPLES / "suppliers"
+    )
+    target = tmp_path / "report.xml"
+    target.write_bytes(OLD)
+    monkeypatch.setattr(qreport_write, "_children", _fail_after(3, qreport_write._children))
+    with pytest.raises(Boom):
+        qreport_write.write_qreport(built.report, target)
+    _check_untouched(target)
+
+
+def test_template_fill_failing_midway(
+    reference_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cbam.installation import load_installation
+
+    blank = reference_dir / "xlsx" / "communication-template-v2.1.1-blank.xlsx"
+    target = tmp_path / "filled.xlsx"
+    target.write_bytes(OLD)
+    monkeypatch.setattr(fill_module, "_write_cells", _fail_after(2, fill_module._write_cells))
+    installation = load_installation(SAMPLES / "installations" / "steel-bf.json")
+    with pytest.raises(Boom):
+        fill_module.fill_template(installation, blank, target)
+    _check_untouched(target)
+
+
+def test_write_atomic_failing_at_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "data.json"
+    target.write_bytes(OLD)
+
+    def refuse(*_args: object) -> None:
+        raise OSError(errno.EXDEV, "cross-device link")
+
+    monkeypatch.setattr(manifest.os, "replace", refuse)
+    with pytest.raises(OSError, match="cross-device"):
+        manifest.write_atomic(target, "new content")
+    _check_untouched(target)
+
+
+# -- outputs never replace inputs --------------------------------------------------------------
+
+
+def test_assess_refuses_out_folder_holding_the_input_as_lines_csv(tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    imports = folder / "lines.csv"
+    shutil.copy(SAMPLES / "imports-2026.csv", imports)
+    before = imports.read_bytes()
+    run = cli("assess", imports, "--year", "2026", "--out", folder)
+    message = assert_refused(run, imports)
+    assert "would be overwritten" in message
+    assert imports.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["lines.csv"]
+
+
+def test_assess_refuses_a_declarant_file_named_like_an_output(tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    declarant = folder / "declaration.json"
+    shutil.copy(SAMPLES / "declarant.json", declarant)
+    before = declarant.read_bytes()
+    run = cli(
+        "assess", SAMPLES / "imports-2026.csv", "--year", "2026", "--out", folder,
+        "--declarant", declarant,
+    )  # fmt: skip
+    assert "would be overwritten" in assert_refused(run, declarant)
+    assert declarant.read_bytes() == before
+
+
+def test_assess_refuses_out_naming_a_file(tmp_path: Path) -> None:
+    imports = tmp_path / "imports.csv"
+    shutil.copy(SAMPLES / "imports-2026.csv", imports)
+    before = imports.read_bytes()
+    run = cli("assess", imports, "--year", "2026", "--out", imports)
+    assert "--out must be a folder" in assert_refused(run, imports)
+    assert imports.read_bytes() == before
+
+
+def test_assess_through_a_symlink_is_still_the_input(tmp_path: Path) -> None:
+    imports = tmp_path / "imports.csv"
+    shutil.copy(SAMPLES / "imports-2026.csv", imports)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "lines.csv").symlink_to(imports)
+    run = cli("assess", imports, "--year", "2026", "--out", folder)
+    assert_refused(run, imports)
+    assert imports.read_bytes() == (SAMPLES / "imports-2026.csv").read_bytes()
+
+
+def test_qreport_refuses_output_equal_to_input(tmp_path: Path) -> None:
+    imports = tmp_path / "q4.csv"
+    imports.write_text(
+        "cn_code,country,net_mass,import_date\n72081000,CN,1,2025-11-03\n", encoding="utf-8"
+    )
+    before = imports.read_bytes()
+    for output, victim in ((imports, imports), (SAMPLES / "declarant.json", None)):
+        run = cli(
+            "qreport", imports, "--period", "2025Q4", "--declarant", SAMPLES / "declarant.json",
+            "-o", output,
+        )  # fmt: skip
+        assert "would be overwritten" in assert_refused(run, victim or output)
+    assert imports.read_bytes() == before
+
+
+def test_template_fill_refuses_output_equal_to_an_input(tmp_path: Path) -> None:
+    installation = tmp_path / "cement.json"
+    shutil.copy(SAMPLES / "installations" / "cement.json", installation)
+    template = tmp_path / "blank.xlsx"
+    template.write_bytes(b"PK not really")
+    before = installation.read_bytes()
+    for output in (installation, template):
+        run = cli("template", "fill", installation, "--template", template, "-o", output)
+        assert "would be overwritten" in assert_refused(run, output)
+    assert installation.read_bytes() == before
+
+
+def test_fill_template_api_refuses_to_replace_the_blank(tmp_path: Path) -> None:
+    template = tmp_path / "blank.xlsx"
+    template.write_bytes(OLD)
+    with pytest.raises(InputError, match="the output is the blank template itself"):
+        fill_module.fill_template({}, template, template)
+    assert template.read_bytes() == OLD
