@@ -8,8 +8,6 @@ stdout. Calculation lives in the library; this module only calls it and shows th
 from __future__ import annotations
 
 import argparse
-import csv
-import decimal
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -238,35 +236,17 @@ def cmd_assess(args: argparse.Namespace) -> Output:
     prices = PriceTable.from_csv(Path(args.prices)) if args.prices else None
     table_ = load_defaults_workbook(args.defaults_workbook) if args.defaults_workbook else None
     lines_path = out / "lines.csv"
-    try:
-        assessment = assess_file(
-            imports,
-            year,
-            lines_csv=lines_path,
-            suppliers=suppliers,
-            prices=prices,
-            cscf=args.cscf,
-            scenario_prices=args.scenario_price or (),
-            declarant=declarant.summary() if declarant else None,
-            defaults_table=table_,
-        )
-    except UnicodeDecodeError as exc:
-        # Safety net until the reader names the row itself: a Latin-1 or UTF-16 export.
-        raise InputError(
-            f"the file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'",
-            source=str(imports),
-        ) from None
-    except csv.Error as exc:
-        raise InputError(f"not a readable CSV file: {exc}", source=str(imports)) from None
-    except SyntaxError as exc:
-        # The XML parser refusing a sheet of an .xlsx (a DTD, entities, broken XML).
-        raise InputError(f"the workbook's XML cannot be read: {exc}", source=str(imports)) from None
-    except decimal.Overflow:
-        raise InputError(
-            "a number in the file is too large to compute with (check net_mass and the other "
-            "figures for exponents such as 1e999999)",
-            source=str(imports),
-        ) from None
+    assessment = assess_file(
+        imports,
+        year,
+        lines_csv=lines_path,
+        suppliers=suppliers,
+        prices=prices,
+        cscf=args.cscf,
+        scenario_prices=args.scenario_price or (),
+        declarant=declarant.summary() if declarant else None,
+        defaults_table=table_,
+    )
     paths = [out / "declaration.json", out / "declaration.xml", out / "report.xlsx", lines_path]
     write_declaration_json(assessment, paths[0])
     write_declaration_xml(assessment, paths[1])

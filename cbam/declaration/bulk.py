@@ -48,6 +48,7 @@ from cbam.errors import CbamError, InputError
 from cbam.formats.imports import (
     ImportLine,
     header_columns,
+    in_range,
     parse_line,
     raw_rows,
     sniff_delimiter,
@@ -281,6 +282,7 @@ class _Run:
                         if (
                             not (mass.is_finite() and deduction.is_finite())
                             or (mass < 0 or deduction < 0)
+                            or not (in_range(mass) and in_range(deduction))
                             or (get_checked is not None and get_checked(cells) not in checked_ok)
                         ):
                             good = None

@@ -136,6 +136,22 @@ def _columns(header: list[str], source: str) -> list[str]:
     return names
 
 
+#: Figures beyond these bounds are typing or export errors, not masses: 1e999999 would overflow
+#: the arithmetic and 1e-999999 would write a million-digit figure into every output.
+MAX_DIGITS = 40
+MIN_ADJUSTED, MAX_ADJUSTED = -15, 15
+
+
+def in_range(value: Decimal) -> bool:
+    """True for a figure of at most MAX_DIGITS significant digits and magnitude 1e-15..1e15."""
+    if not value:
+        return True
+    return (
+        MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED
+        and len(value.as_tuple().digits) <= MAX_DIGITS
+    )
+
+
 def _decimal(text: str, field: str, *, required: bool = False) -> Decimal | None:
     text = text.strip()
     if not text:
@@ -148,6 +164,12 @@ def _decimal(text: str, field: str, *, required: bool = False) -> Decimal | None
         raise InputError(f"{text!r} is not a number", field=field) from None
     if not value.is_finite():
         raise InputError(f"{text!r} is not a finite number", field=field)
+    if not in_range(value):
+        raise InputError(
+            f"{text!r} is outside the range of figures this library accepts "
+            f"(at most {MAX_DIGITS} significant digits, magnitude 1e-15 to 1e15)",
+            field=field,
+        )
     if value < 0:
         raise InputError(f"must be >= 0, got {text}", field=field)
     return value
@@ -234,28 +256,77 @@ def parse_line(values: dict[str, str], row: int, year: int | None) -> ImportLine
     )
 
 
-def _rows(path: Path) -> Iterator[list[str]]:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        import zipfile
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    import zipfile
 
-        import openpyxl
+    import openpyxl
 
-        try:
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise InputError(f"cannot read the workbook: {exc}", source=str(path)) from None
-        try:
-            sheet = workbook.worksheets[0]
-            for values in sheet.iter_rows(values_only=True):
-                yield [_text(v) for v in values]
-        finally:
-            workbook.close()
-        return
+    from cbam.formats.archive import check_archive
+
+    check_archive(path)  # a zip bomb is refused before anything is unpacked
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(f"cannot read the workbook: {exc}", source=str(path)) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            yield [_text(v) for v in values]
+    except SyntaxError as exc:  # the XML parser refusing a DTD, entities or broken XML
+        raise InputError(
+            f"sheet {sheet.title!r} cannot be read safely: {exc}", source=str(path)
+        ) from None
+    finally:
+        workbook.close()
+
+
+#: Byte-order marks of encodings a "CSV" export sometimes has instead of UTF-8.
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _bad_byte_row(path: Path) -> int:
+    """The row (header = 1) of the first line that is not UTF-8, for the error message."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
+
+
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    with path.open("rb") as probe:
+        if probe.read(2) in _UTF16_BOMS:
+            raise InputError(
+                "the file is UTF-16 text; save it as 'CSV UTF-8' (comma or semicolon separated)",
+                source=str(path),
+                location="row 1",
+            )
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        delimiter = sniff_delimiter(handle.read(4096))
-        handle.seek(0)
-        yield from csv.reader(handle, delimiter=delimiter)
+        number = 0
+        try:
+            delimiter = sniff_delimiter(handle.read(4096))
+            handle.seek(0)
+            for row in csv.reader(handle, delimiter=delimiter):
+                number += 1
+                yield row
+        except UnicodeDecodeError:
+            raise InputError(
+                "is not UTF-8 text (a Latin-1 or Windows export?); save the file as 'CSV UTF-8'",
+                source=str(path),
+                location=f"row {_bad_byte_row(path)}",
+            ) from None
+        except csv.Error as exc:
+            raise InputError(
+                f"cannot be read as CSV: {exc}", source=str(path), location=f"row {number + 1}"
+            ) from None
+
+
+def _rows(path: Path) -> Iterator[list[str]]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path)
+    return _csv_rows(path)
 
 
 def sniff_delimiter(sample: str) -> str:

@@ -15,11 +15,9 @@ This module is the front door; the work is done in
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 
-from cbam.errors import InputError
 from cbam.formats.qreport_build import QReportBuild, build_qreport, parse_period
 from cbam.formats.qreport_codes import QReportCodes, load_codelists
 from cbam.formats.qreport_model import (
@@ -84,25 +82,13 @@ def qreport_command(
 
     year, _quarter = parse_period(period)
     declarant_file = load_declarant(Path(declarant))
-    try:
-        built = build_qreport(
-            read_imports(Path(imports), year=year),
-            period,
-            declarant_file,
-            suppliers,
-            source=str(imports),
-        )
-    except UnicodeDecodeError as exc:
-        # Safety net until the customs-line reader names the row itself (Latin-1, UTF-16).
-        raise InputError(
-            f"the file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'",
-            source=str(imports),
-        ) from None
-    except csv.Error as exc:
-        raise InputError(f"not a readable CSV file: {exc}", source=str(imports)) from None
-    except SyntaxError as exc:
-        # The XML parser refusing a sheet of an .xlsx (a DTD, entities, broken XML).
-        raise InputError(f"the workbook's XML cannot be read: {exc}", source=str(imports)) from None
+    built = build_qreport(
+        read_imports(Path(imports), year=year),
+        period,
+        declarant_file,
+        suppliers,
+        source=str(imports),
+    )
     written = write_qreport(built.report, Path(output), xsd=xsd)
     return {
         **written.summary(),

@@ -3,7 +3,7 @@
 Small files live in ``files/``; big or hostile ones (a 100 MB line, a zip bomb, XML entities)
 are generated into ``tmp_path`` at test time. Cases the reader itself cannot yet answer with a
 row and field (encodings, absurd exponents) pass through the CLI's safety net and are also
-listed as strict xfails against ``read_imports`` with the change they need.
+refused by ``read_imports`` itself, naming the row.
 """
 
 from __future__ import annotations
@@ -85,11 +85,12 @@ REFUSED: dict[str, tuple[str | None, str | None, str]] = {
     "unknown_cn.csv": ("row 2", "cn_code", "not an 8-digit code of the goods catalogue"),
     "quarter_out_of_range.csv": ("row 2", "quarter", "not a quarter"),
     "clinker_share_over_one.csv": ("row 2", "clinker_content", "share between 0 and 1"),
-    # Safety net in the CLI (file named; the row needs the reader change listed below).
-    "latin1.csv": (None, None, "not UTF-8 text"),
-    "utf16.csv": (None, None, "not UTF-8 text"),
+    # Encodings: the reader names the row of the first byte that is not UTF-8.
+    "latin1.csv": ("row 2", None, "not UTF-8 text"),
+    "utf16.csv": ("row 1", None, "UTF-16"),
     "binary.csv": (None, None, "not UTF-8 text"),
-    "huge_exponent.csv": (None, None, "too large to compute with"),
+    "huge_exponent.csv": ("row 2", "net_mass", "outside the range"),
+    "tiny_exponent.csv": ("row 2", "net_mass", "outside the range"),
 }
 
 
@@ -104,7 +105,7 @@ def test_refused_naming_file_row_and_field(name: str, tmp_path: Path) -> None:
 
 
 def test_every_committed_file_has_an_expected_outcome() -> None:
-    listed = set(ACCEPTED) | set(REFUSED) | set(READER_XFAIL) | {"tiny_exponent.csv"}
+    listed = set(ACCEPTED) | set(REFUSED)
     assert {p.name for p in FILES.glob("*.csv")} == listed
 
 
@@ -179,7 +180,7 @@ def test_not_a_workbook(name: str, payload: bytes, tmp_path: Path) -> None:
     path = tmp_path / name
     path.write_bytes(payload)
     message = assert_refused(assess(path, tmp_path / "out"), path)
-    assert "cannot read the workbook" in message
+    assert "not an Excel workbook" in message
 
 
 def test_truncated_xlsx(tmp_path: Path) -> None:
@@ -187,7 +188,7 @@ def test_truncated_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "truncated.xlsx"
     path.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     message = assert_refused(assess(path, tmp_path / "out"), path)
-    assert "cannot read the workbook" in message
+    assert "not an Excel workbook" in message
 
 
 def test_xlsx_without_rows_is_empty(tmp_path: Path) -> None:
@@ -233,13 +234,13 @@ def test_xlsx_external_entity_is_not_resolved(tmp_path: Path) -> None:
     secret.write_text("72081000")
     path = _with_entity(tmp_path, "xxe.xlsx", f'<!ENTITY xxe SYSTEM "{secret.as_uri()}">', "&xxe;")
     message = assert_refused(assess(path, tmp_path / "out"), path)
-    assert "XML cannot be read" in message
+    assert "cannot be read safely" in message
 
 
 def test_xlsx_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
     path = _with_entity(tmp_path, "laughs.xlsx", billion_laughs_dtd(), "&j;")
     message = assert_refused(assess(path, tmp_path / "out"), path)
-    assert "XML cannot be read" in message
+    assert "cannot be read safely" in message
 
 
 def zip_bomb(path: Path, member: str = "xl/worksheets/sheet1.xml", size_mb: int = 300) -> Path:
@@ -256,36 +257,24 @@ def zip_bomb(path: Path, member: str = "xl/worksheets/sheet1.xml", size_mb: int 
     return path
 
 
-# -- what the customs-line reader (cbam/formats/imports.py) must still learn -------------------
+# -- the customs-line reader itself (cbam/formats/imports.py), without the CLI -----------------
 
-READER_XFAIL = {
+READER_ROWS = {
     "latin1.csv": "row 2",
-    "utf16.csv": None,
+    "utf16.csv": "row 1",
     "binary.csv": None,
-    "huge_exponent.csv": "row 2",
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="imports.py opens CSV as utf-8-sig and lets UnicodeDecodeError escape; it must "
-    "raise InputError naming the file (and the row where the bad byte sits)",
-)
 @pytest.mark.parametrize("name", ["latin1.csv", "utf16.csv", "binary.csv"])
 def test_reader_names_the_encoding_problem(name: str) -> None:
     with pytest.raises(InputError) as caught:
         list(read_imports(FILES / name, year=2026))
     assert str(FILES / name) in str(caught.value)
-    if READER_XFAIL[name]:
-        assert READER_XFAIL[name] in str(caught.value)
+    if READER_ROWS[name]:
+        assert READER_ROWS[name] in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="imports._decimal accepts any finite exponent; 1e999999 overflows the arithmetic "
-    "and 1e-999999 writes a million-digit figure: it must refuse values outside a sane range "
-    "(e.g. adjusted exponent beyond +-15) naming row and field",
-)
 @pytest.mark.parametrize("name", ["huge_exponent.csv", "tiny_exponent.csv"])
 def test_reader_refuses_absurd_exponents(name: str) -> None:
     with pytest.raises(InputError) as caught:
@@ -294,21 +283,11 @@ def test_reader_refuses_absurd_exponents(name: str) -> None:
     assert caught.value.field == "net_mass"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a mass of 1e-999999 is accepted; the million-digit figure reaches lines.csv and "
-    "the CLI then fails on lines.csv instead of naming the input's row 2, field net_mass",
-)
 def test_cli_tiny_exponent_names_the_input_row(tmp_path: Path) -> None:
     path = FILES / "tiny_exponent.csv"
     assert_refused(assess(path, tmp_path / "out"), path, "row 2", "net_mass")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="csv.Error (a field over 131072 characters) escapes read_imports; it must become "
-    "InputError naming the file and row",
-)
 def test_reader_names_the_row_of_a_100_mb_line(tmp_path: Path) -> None:
     path = tmp_path / "long.csv"
     path.write_text(HEADER + "x" * 200_000 + ",72081000,CN,1,2026-03-01\n", encoding="utf-8")
@@ -317,12 +296,6 @@ def test_reader_names_the_row_of_a_100_mb_line(tmp_path: Path) -> None:
     assert caught.value.location == "row 2"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="imports._rows hands an .xlsx to openpyxl without checking the archive; it must "
-    "call cbam.formats.template_read.check_archive(path) first (a zip bomb is refused from "
-    "the zip directory, before any part is unpacked)",
-)
 def test_reader_refuses_an_xlsx_zip_bomb_before_opening(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -336,11 +309,6 @@ def test_reader_refuses_an_xlsx_zip_bomb_before_opening(
         list(read_imports(path, year=2026))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an XML ParseError from a sheet (DTD, entities) escapes read_imports; it must be "
-    "InputError naming the file and the sheet",
-)
 def test_reader_names_a_hostile_sheet(tmp_path: Path) -> None:
     path = _with_entity(tmp_path, "laughs.xlsx", billion_laughs_dtd(), "&j;")
     with pytest.raises(InputError):
