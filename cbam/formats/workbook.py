@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,7 +39,7 @@ from cbam.errors import InputError
 from cbam.formats.declaration import NOTICE
 from cbam.formats.lines import COLUMNS, read_lines_csv
 
-DEFAULT_MAX_LINES = 100_000
+DEFAULT_MAX_LINES = 10_000
 """Lines copied into the "Lines" sheet at most (Excel's limit is 1,048,576 rows)."""
 
 # Display formats only: the stored double is the same whatever the format.
@@ -304,8 +305,11 @@ _LINE_FORMATS = {
 _LINE_WIDTHS = {"cn": 11, "group": 34, "period": 10, "line_id": 12, "installation_id": 16}
 
 
-def _write_lines(book: Workbook, lines_csv: Path, max_lines: int) -> str:
-    """Copy up to ``max_lines`` lines; returns what was done, for the Summary."""
+def _write_lines(book: Workbook, lines_csv: Path, max_lines: int, lines: int) -> str:
+    """Copy up to ``max_lines`` of the ``lines`` lines; returns what was done, for the Summary.
+
+    Only the copied lines are read: a million-line file costs no more than ``max_lines``.
+    """
     columns = [
         _Column(
             name,
@@ -317,10 +321,9 @@ def _write_lines(book: Workbook, lines_csv: Path, max_lines: int) -> str:
     sheet = _Sheet(book, "Lines", columns)
     total = 0
     try:
-        for line in read_lines_csv(lines_csv):
+        for line in islice(read_lines_csv(lines_csv), max_lines):
             total += 1
-            if total <= max_lines:
-                sheet.append(_line_values(line))
+            sheet.append(_line_values(line))
     except csv.Error as exc:
         # A cell beyond the csv module's size limit (a figure with a million digits): say
         # which file and row instead of failing as an internal error.
@@ -329,6 +332,7 @@ def _write_lines(book: Workbook, lines_csv: Path, max_lines: int) -> str:
             source=str(lines_csv),
             location=f"row {total + 2}",
         ) from None
+    total = max(total, lines)
     if total > max_lines:
         message = (
             f"only the first {max_lines} of {total} lines are copied here; "
@@ -453,7 +457,9 @@ def write_report_xlsx(
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        lines_note = _write_lines(book, Path(lines_csv), max_lines) if lines_csv else None
+        lines_note = (
+            _write_lines(book, Path(lines_csv), max_lines, assessment.lines) if lines_csv else None
+        )
         _write_summary(summary, assessment, lines_note)
         book.save(tmp)
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; the report is for others to read
