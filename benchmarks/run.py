@@ -90,11 +90,17 @@ def opencbam(imports: Path, out: Path) -> dict[str, Any]:
     from cbam.codes import iso_from_name, validate_cn, validate_country
     from cbam.errors import CbamError
 
-    ours: dict[str, Decimal] = {}
+    # line id -> (certificates, SEE used, SEFA, net mass) as cbam wrote them
+    ours: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
     with (out / "lines.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if row["basis"] == "default":
-                ours[row["line_id"]] = Decimal(row["certificates"])
+                ours[row["line_id"]] = (
+                    Decimal(row["certificates"]),
+                    Decimal(row["see_used"]),
+                    Decimal(row["sefa"]),
+                    Decimal(row["net_mass"]),
+                )
     prices: dict[str, Decimal] = {}
     with (out / "lines.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -146,21 +152,33 @@ def opencbam(imports: Path, out: Path) -> dict[str, Any]:
                 certificate_price=price,
                 **extra,
             )
-            results.append((line_id, cn, country, result.certificates_due))
+            results.append((line_id, cn, country, result))
         except ValueError as exc:
             failed[f"{cn} {country}: {str(exc)[:60]}"] += 1
     seconds = time.perf_counter() - start
-    for line_id, cn, country, theirs in results:
-        mine = ours[line_id].quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
-        if mine == theirs:
+    same_arithmetic = 0
+    see_differs = 0
+    three = Decimal("0.001")
+    for line_id, cn, country, result in results:
+        certificates, see_used, sefa, mass = ours[line_id]
+        mine = certificates.quantize(three, rounding=ROUND_HALF_UP)
+        if mine == result.certificates_due:
             agree += 1
         else:
             differ[f"{cn} {country}"] += 1
+        if see_used != result.see_obligation:
+            see_differs += 1
+        # The same arithmetic on opencbam's default value: isolates the data from the engine.
+        again = max(Decimal(0), mass * result.see_obligation - mass * sefa)
+        if sefa == result.sefa and again.quantize(three, ROUND_HALF_UP) == result.certificates_due:
+            same_arithmetic += 1
     return {
         "seconds": seconds,
         "rows": len(work),
         "compared": len(results),
         "agree": agree,
+        "same_arithmetic": same_arithmetic,
+        "see_differs": see_differs,
         "differ": dict(differ.most_common()),
         "failed": dict(failed.most_common()),
     }
@@ -314,7 +332,11 @@ def _markdown(table: list[dict[str, Any]], args: argparse.Namespace) -> str:
         lines.append(
             f"- {row['size']:,} lines: {o['rows']:,} default-value lines, {o['compared']:,} "
             f"assessed by opencbam, {o['agree']:,} with the same certificates (3 decimals), "
-            f"{o['compared'] - o['agree']:,} different, {o['rows'] - o['compared']:,} refused."
+            f"{o['compared'] - o['agree']:,} different, {o['rows'] - o['compared']:,} refused; "
+            f"{o['see_differs']:,} lines where opencbam's default value differs from the lawful "
+            f"one; with opencbam's own default value, cbam's arithmetic (same SEFA, same "
+            f"certificates to 3 decimals) agrees on {o['same_arithmetic']:,} of "
+            f"{o['compared']:,} compared lines."
         )
     last = next((r["opencbam"] for r in reversed(table) if r.get("opencbam")), None)
     if last:
