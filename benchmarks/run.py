@@ -310,6 +310,20 @@ def _markdown(table: list[dict[str, Any]], args: argparse.Namespace) -> str:
             f"| {row['size']:,} | {f['seconds']:.3f} | {c['seconds']:.3f} | {_rate(c):,.0f} "
             f"| {c['seconds'] / f['seconds']:.2f} | {c['peak_mb']:.0f} | {orate} | {ratio} |"
         )
+    largest = max(table, key=lambda r: r["size"])
+    f, c, o = largest["floor"], largest["cbam"], largest.get("opencbam")
+    checks = [
+        ("cbam / floor <= 3", c["seconds"] / f["seconds"] <= 3),
+        ("peak memory < 500 MB", c["peak_mb"] < 500),
+    ]
+    if o:
+        checks.append(("cbam >= 10x opencbam lines/s", _rate(c) / _rate(o) >= 10))
+    lines += [
+        "",
+        f"Targets of issue 7 at {largest['size']:,} lines: "
+        + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in checks)
+        + ".",
+    ]
     lines += ["", "## Certificates compared with opencbam", ""]
     lines += [
         "opencbam is called with the workbook's country names (it does not read ISO codes: "
