@@ -207,33 +207,22 @@ class Assessor:
             return found
         line = _GoodKey(cn, country, route, installation_id)
         supplier, reason = self.suppliers.match(line.installation_id, line.cn)
-        if supplier is not None:
-            cost = cost_line(
-                line.cn,
-                line.country,
-                Decimal(1),
-                self.year,
-                route=line.route,
-                price=Decimal(0),
-                see_direct=supplier.see_direct,
-                see_indirect=supplier.see_indirect,
-                see_definitive=supplier.see_total_definitive,
-                benchmark_a=supplier.benchmark_a,
-                cscf=self.cscf,
-            )
-            see_plain = cost.see_used
-        else:
-            cost = cost_line(
-                line.cn,
-                line.country,
-                Decimal(1),
-                self.year,
-                route=line.route,
-                price=Decimal(0),
-                cscf=self.cscf,
-                defaults_table=self.defaults_table,
-            )
-            see_plain = cost.see_used / (Decimal(1) + cost.markup)
+        cost = cost_line(
+            line.cn,
+            line.country,
+            Decimal(1),
+            self.year,
+            route=line.route,
+            price=Decimal(0),
+            see_direct=supplier.see_direct if supplier else None,
+            see_indirect=supplier.see_indirect if supplier else None,
+            see_definitive=supplier.see_total_definitive if supplier else None,
+            benchmark_a=supplier.benchmark_a if supplier else None,
+            cscf=self.cscf,
+            defaults_table=self.defaults_table,
+        )
+        # Quarterly holding counts default values without their mark-up (Art. 22(2)(a)).
+        see_plain = cost.see_used / (Decimal(1) + cost.markup)
         category = goods.good(line.cn).category
         label = "|".join(
             [line.cn, line.country, line.route or "-", line.installation_id or "-", cost.basis]
