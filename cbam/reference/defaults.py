@@ -272,11 +272,8 @@ def _placeholder(row: DefaultRow) -> str:
     return f"{_where(row)} reads {text!r}{extra}"
 
 
-class DefaultValueTable:
-    """One loaded IR 2025/2621 Annex I dataset (the packaged one or a user's newer workbook).
-
-    Immutable once built; look values up with :meth:`lookup`.
-    """
+class _Table:
+    """Rows of one dataset, indexed by country and CN prefix; immutable once built."""
 
     __slots__ = ("_index", "_rows", "info")
 
@@ -289,6 +286,15 @@ class DefaultValueTable:
     def rows(self) -> tuple[DefaultRow, ...]:
         """Every row of the dataset, in source order (headings and continuations included)."""
         return self._rows
+
+
+class DefaultValueTable(_Table):
+    """One loaded IR 2025/2621 Annex I dataset (the packaged one or a user's newer workbook).
+
+    Immutable once built; look values up with :meth:`lookup`.
+    """
+
+    __slots__ = ()
 
     @property
     def countries(self) -> frozenset[str]:
@@ -373,20 +379,10 @@ class DefaultValueTable:
         return _result(entry, used_route, cn=code, country=iso, info=self.info, fallback=fallback)
 
 
-class UnknownCountryDefaults:
+class UnknownCountryDefaults(_Table):
     """IR 2025/2621 Annex IV: precursors whose country of production cannot be identified."""
 
-    __slots__ = ("_index", "_rows", "info")
-
-    def __init__(self, info: DatasetInfo, rows: Iterable[DefaultRow]) -> None:
-        self.info = info
-        self._rows = tuple(rows)
-        self._index = _RowIndex(self._rows)
-
-    @property
-    def rows(self) -> tuple[DefaultRow, ...]:
-        """Every record of Annex IV, in order (headings included)."""
-        return self._rows
+    __slots__ = ()
 
     def lookup(self, cn: str | int, *, route: str | None = None) -> DefaultValue:
         """The Annex IV "highest default value" of ``cn`` (IR 2025/2621 Art. 1 and Annex IV).
