@@ -42,6 +42,22 @@ class StreamEmissions:
     """Tonnes of non-CO2 gases (CF4, C2F6, N2O) before conversion to CO2e."""
 
 
+
+def _zero_rate_biomass(
+    gross: Decimal, biomass_fraction: Decimal, equation: str, energy: Decimal | None = None
+) -> StreamEmissions:
+    """Split gross CO2 into the counted fossil part and the zero-rated biomass part.
+
+    IR 2025/2547 Annex II B.3.1.1 Eq. 10 (EF x (1 - BF)) and B.3.2 Eq. 15 (CC x (1 - BF)).
+    """
+    return StreamEmissions(
+        fossil=gross * (_ONE - biomass_fraction),
+        biomass=gross * biomass_fraction,
+        energy_tj=energy,
+        equation=equation,
+    )
+
+
 def combustion(
     activity_data: Decimal,
     ncv: Decimal,
@@ -65,11 +81,8 @@ def combustion(
     """
     energy = activity_data * ncv / _GJ_PER_TJ
     gross = energy * emission_factor * oxidation_factor
-    return StreamEmissions(
-        fossil=gross * (_ONE - biomass_fraction),
-        biomass=gross * biomass_fraction,
-        energy_tj=energy,
-        equation="IR 2025/2547 Annex II B.3.1.1 Eqs. 5, 6, 10",
+    return _zero_rate_biomass(
+        gross, biomass_fraction, "IR 2025/2547 Annex II B.3.1.1 Eqs. 5, 6, 10", energy
     )
 
 
@@ -85,11 +98,7 @@ def process_emissions(
     materials, B.3.1.2) is zero-rated as in Eq. 10.
     """
     gross = activity_data * emission_factor * conversion_factor
-    return StreamEmissions(
-        fossil=gross * (_ONE - biomass_fraction),
-        biomass=gross * biomass_fraction,
-        equation="IR 2025/2547 Annex II B.3.1.2 Eq. 11",
-    )
+    return _zero_rate_biomass(gross, biomass_fraction, "IR 2025/2547 Annex II B.3.1.2 Eq. 11")
 
 
 def mass_balance(
@@ -108,11 +117,8 @@ def mass_balance(
     energy = None
     if ncv is not None and activity_data > 0:
         energy = activity_data * ncv / _GJ_PER_TJ
-    return StreamEmissions(
-        fossil=gross * (_ONE - biomass_fraction),
-        biomass=gross * biomass_fraction,
-        energy_tj=energy,
-        equation="IR 2025/2547 Annex II B.3.2 Eqs. 12, 15",
+    return _zero_rate_biomass(
+        gross, biomass_fraction, "IR 2025/2547 Annex II B.3.2 Eqs. 12, 15", energy
     )
 
 
