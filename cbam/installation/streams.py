@@ -42,7 +42,6 @@ class StreamEmissions:
     """Tonnes of non-CO2 gases (CF4, C2F6, N2O) before conversion to CO2e."""
 
 
-
 def _zero_rate_biomass(
     gross: Decimal, biomass_fraction: Decimal, equation: str, energy: Decimal | None = None
 ) -> StreamEmissions:
