@@ -34,6 +34,20 @@ class Output:
 # --- printing helpers -----------------------------------------------------------------------
 
 
+class Fixed(str):
+    """A number already formatted for display (kept right-aligned in tables)."""
+
+    __slots__ = ()
+
+
+def fixed(value: Decimal, places: int) -> Fixed:
+    """``value`` rounded half-up to ``places`` decimals with thousands separators."""
+    from decimal import ROUND_HALF_UP
+
+    quantum = Decimal(1).scaleb(-places)
+    return Fixed(f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
@@ -49,7 +63,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     for row in cells:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
     numeric = [
-        all(isinstance(row[i], int | Decimal) or row[i] is None for row in rows) and bool(rows)
+        all(isinstance(row[i], int | Decimal | Fixed) or row[i] is None for row in rows)
+        and bool(rows)
         for i in range(len(headers))
     ]
 
@@ -270,19 +285,17 @@ def cmd_assess(args: argparse.Namespace) -> Output:
         "notes": list(assessment.notes),
         "outputs": [str(p) for p in paths],
     }
-    from cbam.declaration.certificates import round_eur, round_tonnes
-
     rows: list[tuple[Any, ...]] = [
         (
             g.cn,
             g.country,
             g.installation_id or "-",
             g.basis,
-            g.net_mass,
-            round_tonnes(g.embedded_emissions),
-            round_tonnes(g.free_allocation),
-            g.certificates.quantize(Decimal("0.01")),
-            round_eur(g.cost_eur),
+            fixed(g.net_mass, 3),
+            fixed(g.embedded_emissions, 0),
+            fixed(g.free_allocation, 0),
+            fixed(g.certificates, 2),
+            fixed(g.cost_eur, 2),
         )
         for g in assessment.goods
     ]
@@ -292,11 +305,11 @@ def cmd_assess(args: argparse.Namespace) -> Output:
             "",
             "",
             "",
-            totals.net_mass,
-            round_tonnes(totals.embedded_emissions),
-            round_tonnes(totals.free_allocation),
-            totals.certificates.quantize(Decimal("0.01")),
-            round_eur(totals.cost_eur),
+            fixed(totals.net_mass, 3),
+            fixed(totals.embedded_emissions, 0),
+            fixed(totals.free_allocation, 0),
+            fixed(totals.certificates, 2),
+            fixed(totals.cost_eur, 2),
         )
     )
     text = table(
