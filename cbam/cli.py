@@ -341,7 +341,13 @@ def cmd_qreport(args: argparse.Namespace) -> Output:
 
     refuse_overwrite(
         [Path(args.output)],
-        [args.imports, args.declarant, args.xsd, *_supplier_files(args.suppliers)],
+        [
+            args.imports,
+            args.declarant,
+            args.xsd,
+            args.installations,
+            *_supplier_files(args.suppliers),
+        ],
     )
     document = qreport_command(
         args.imports,
@@ -350,6 +356,7 @@ def cmd_qreport(args: argparse.Namespace) -> Output:
         args.output,
         suppliers=args.suppliers,
         xsd=args.xsd,
+        installations=args.installations,
     )
     notes = document.get("notes") or []
     text = key_values([(k, v) for k, v in document.items() if k != "notes"])
@@ -524,6 +531,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the report to write (XML)")
     p.add_argument("--suppliers", help="folder of installation files / communication templates")
     p.add_argument("--xsd", help="validate against this XSD instead of the shipped v23.00")
+    p.add_argument(
+        "--installations",
+        help="JSON file of installation addresses and operators, keyed by installation id",
+    )
     p.set_defaults(handler=cmd_qreport)
 
     p = sub.add_parser("validate", parents=[common], help="validate a QReport XML file")

@@ -18,12 +18,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cbam.errors import InputError
 from cbam.formats.qreport_build import QReportBuild, build_qreport, parse_period
 from cbam.formats.qreport_codes import QReportCodes, load_codelists
 from cbam.formats.qreport_model import (
     NAMESPACE,
     SCHEMA_VERSION,
     ImportedGood,
+    Installation,
+    InstallationOperator,
     QReport,
     QReportHeader,
 )
@@ -69,8 +72,14 @@ def qreport_command(
     *,
     suppliers: str | os.PathLike[str] | None = None,
     xsd: str | os.PathLike[str] | None = None,
+    installations: str | os.PathLike[str] | None = None,
 ) -> dict[str, object]:
     """``cbam qreport IMPORTS --period 2025Q4 --declarant FILE -o REPORT.xml [--suppliers DIR]``.
+
+    ``installations``: a JSON file ``{"INSTALLATION-ID": {"installation": {...},
+    "operator": {...}}}`` with the installations' addresses and operators, in the snake_case
+    field names of :class:`Installation` and :class:`InstallationOperator` (neither customs
+    lines nor supplier files hold them).
 
     Returns ``{"goods": N, "valid": true, "path": ..., "lines", "goods_actual",
     "goods_default", "notes"}``. Raises :class:`~cbam.errors.InputError` (exit 1) for bad
@@ -82,11 +91,14 @@ def qreport_command(
 
     year, _quarter = parse_period(period)
     declarant_file = load_declarant(Path(declarant))
+    places, operators = load_installations(installations) if installations else ({}, {})
     built = build_qreport(
         read_imports(Path(imports), year=year),
         period,
         declarant_file,
         suppliers,
+        installations=places,
+        operators=operators,
         source=str(imports),
     )
     written = write_qreport(built.report, Path(output), xsd=xsd)
@@ -97,6 +109,54 @@ def qreport_command(
         "goods_default": built.goods_default,
         "notes": list(built.notes),
     }
+
+
+def load_installations(
+    path: str | os.PathLike[str],
+) -> tuple[dict[str, Installation], dict[str, InstallationOperator]]:
+    """Read the installations side file of ``cbam qreport --installations``.
+
+    Errors name the file, the key path (``TW-FAST-001.operator.operator_name``) and the reason.
+    """
+    import json
+
+    from pydantic import ValidationError
+
+    source = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the installations file: {exc}", source=source) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg}", source=source, location=f"line {exc.lineno}"
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError("expected an object keyed by installation id", source=source)
+    places: dict[str, Installation] = {}
+    operators: dict[str, InstallationOperator] = {}
+    for key, entry in data.items():
+        if not isinstance(entry, dict) or not {"installation", "operator"} & entry.keys():
+            raise InputError(
+                "expected {\"installation\": {...}, \"operator\": {...}}",
+                source=source,
+                location=str(key),
+            )
+        unknown = set(entry) - {"installation", "operator"}
+        if unknown:
+            raise InputError(
+                f"unknown key(s) {', '.join(sorted(unknown))}", source=source, location=str(key)
+            )
+        try:
+            if "installation" in entry:
+                places[key] = Installation.model_validate(entry["installation"])
+            if "operator" in entry:
+                operators[key] = InstallationOperator.model_validate(entry["operator"])
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in (key, *first["loc"]))
+            raise InputError(first["msg"], source=source, location=where) from None
+    return places, operators
 
 
 def validate_command(

@@ -500,3 +500,54 @@ def test_reader_errors_name_line_and_element(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_qreport(bad)
     assert "root element" in info.value.reason
+
+
+def test_installations_side_file(tmp_path: Path, samples_dir: Path) -> None:
+    """``--installations``: addresses and operators reach the report, and it still validates."""
+    from cbam.cli import main
+
+    lines = tmp_path / "q4.csv"
+    lines.write_text(
+        "cn_code,country,net_mass,import_date,installation_id\n"
+        "73181542,TW,12.5,2025-11-03,TW-FAST-001\n"
+        "25232900,TR,300,2025-12-01,TR-CEM-001\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "report.xml"
+    code = main(
+        [
+            "qreport",
+            str(lines),
+            "--period",
+            "2025Q4",
+            "--declarant",
+            str(samples_dir / "declarant.json"),
+            "--suppliers",
+            str(samples_dir / "suppliers"),
+            "--installations",
+            str(samples_dir / "installations-qreport.json"),
+            "-o",
+            str(out),
+        ]
+    )
+    assert code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "<OperatorName>Formosa Precision Fasteners Co., Ltd.</OperatorName>" in text
+    assert "<InstallationName>Anatolia Cement, Kiln 2 and grinding</InstallationName>" in text
+    assert validate_qreport(out).valid
+
+
+def test_installations_side_file_errors_name_the_path(tmp_path: Path) -> None:
+    from cbam.formats.qreport import load_installations
+
+    bad = tmp_path / "installations.json"
+    bad.write_text('{"X-1": {"operator": {"operator_id": "1"}}}', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_installations(bad)
+    assert caught.value.location is not None and caught.value.location.startswith("X-1.")
+    bad.write_text('{"X-1": {"installation": {}, "colour": 1}}', encoding="utf-8")
+    with pytest.raises(InputError, match="colour"):
+        load_installations(bad)
+    bad.write_text("[1]", encoding="utf-8")
+    with pytest.raises(InputError, match="keyed by installation id"):
+        load_installations(bad)
