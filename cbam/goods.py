@@ -140,7 +140,12 @@ _CATEGORY_LIST: tuple[AggregatedCategory, ...] = (
     # relevant (definitive)" = FALSE for ammonia contradicts the law (methodology 1.8).
     _cat("Ammonia", Sector.FERTILISERS, False, ("Hydrogen",), UNIT_NITROGEN, _CO2, "Ammonia"),
     _cat(
-        "Nitric acid", Sector.FERTILISERS, False, ("Ammonia",), UNIT_NITROGEN, _CO2_N2O,
+        "Nitric acid",
+        Sector.FERTILISERS,
+        False,
+        ("Ammonia",),
+        UNIT_NITROGEN,
+        _CO2_N2O,
         "Nitric acid",
     ),
     # 3102 10: Annex I names CO2 and N2O for heading 3102; IR 2025/2547 Table 1 gives CO2 for urea.
@@ -165,12 +170,33 @@ _CATEGORY_LIST: tuple[AggregatedCategory, ...] = (
         _CO2,
         "Pig iron",
     ),
-    _cat("FeMn", Sector.IRON_STEEL, True, ("Sintered ore",), UNIT_TONNE, _CO2,
-         "Alloys (FeMn, FeCr, FeNi)"),
-    _cat("FeCr", Sector.IRON_STEEL, True, ("Sintered ore",), UNIT_TONNE, _CO2,
-         "Alloys (FeMn, FeCr, FeNi)"),
-    _cat("FeNi", Sector.IRON_STEEL, True, ("Sintered ore",), UNIT_TONNE, _CO2,
-         "Alloys (FeMn, FeCr, FeNi)"),
+    _cat(
+        "FeMn",
+        Sector.IRON_STEEL,
+        True,
+        ("Sintered ore",),
+        UNIT_TONNE,
+        _CO2,
+        "Alloys (FeMn, FeCr, FeNi)",
+    ),
+    _cat(
+        "FeCr",
+        Sector.IRON_STEEL,
+        True,
+        ("Sintered ore",),
+        UNIT_TONNE,
+        _CO2,
+        "Alloys (FeMn, FeCr, FeNi)",
+    ),
+    _cat(
+        "FeNi",
+        Sector.IRON_STEEL,
+        True,
+        ("Sintered ore",),
+        UNIT_TONNE,
+        _CO2,
+        "Alloys (FeMn, FeCr, FeNi)",
+    ),
     _cat(
         "DRI",
         Sector.IRON_STEEL,
@@ -219,8 +245,15 @@ _CATEGORY_LIST: tuple[AggregatedCategory, ...] = (
         "Aluminium products",
     ),
     # Electricity became an Annex II good through Reg. (EU) 2025/2083 Art. 1(29).
-    _cat("Electricity", Sector.ELECTRICITY, True, (), UNIT_ELECTRICITY, _CO2,
-         "Electricity (export to EU)"),
+    _cat(
+        "Electricity",
+        Sector.ELECTRICITY,
+        True,
+        (),
+        UNIT_ELECTRICITY,
+        _CO2,
+        "Electricity (export to EU)",
+    ),
 )
 
 _BY_NAME: dict[str, AggregatedCategory] = {c.name: c for c in _CATEGORY_LIST}
@@ -329,9 +362,7 @@ _ANNEX_I_HEADINGS: dict[str, str] = {
     "28041000": "Hydrogen",
 }
 
-_CH72_EXCEPT = (
-    f"excluded by the exceptions to chapter 72 in {ANNEX_I} (iron and steel)"
-)
+_CH72_EXCEPT = f"excluded by the exceptions to chapter 72 in {ANNEX_I} (iron and steel)"
 
 #: Codes under an Annex I heading that the Annex itself excludes: (what it is, why excluded).
 EXCLUSIONS: dict[str, tuple[str, str]] = {
@@ -503,8 +534,10 @@ def load_catalogue(path: Path) -> dict[str, Good]:
                 goods_row = _good_from_row(row, path, number)
                 if goods_row.cn in goods:
                     raise ReferenceDataError(
-                        f"CN {goods_row.cn} appears twice", source=str(path),
-                        location=f"row {number}", field="cn",
+                        f"CN {goods_row.cn} appears twice",
+                        source=str(path),
+                        location=f"row {number}",
+                        field="cn",
                     )
                 goods[goods_row.cn] = goods_row
     except FileNotFoundError:

@@ -291,15 +291,28 @@ def test_template_spellings_round_trip() -> None:
 def test_direct_only_follows_annex_ii() -> None:
     direct = {c.name for c in categories() if c.direct_only}
     assert direct == {
-        "Hydrogen", "Pig iron", "FeMn", "FeCr", "FeNi", "DRI", "Crude steel",
-        "Iron or steel products", "Unwrought aluminium", "Aluminium products", "Electricity",
+        "Hydrogen",
+        "Pig iron",
+        "FeMn",
+        "FeCr",
+        "FeNi",
+        "DRI",
+        "Crude steel",
+        "Iron or steel products",
+        "Unwrought aluminium",
+        "Aluminium products",
+        "Electricity",
     }
 
 
 def test_simple_goods_have_no_precursors() -> None:
     simple = {c.name for c in categories() if c.is_simple}
     assert simple == {
-        "Calcined clay", "Cement clinker", "Aluminous cement", "Sintered ore", "Hydrogen",
+        "Calcined clay",
+        "Cement clinker",
+        "Aluminous cement",
+        "Sintered ore",
+        "Hydrogen",
         "Electricity",
     }
     assert category("cement").precursors == ("Cement clinker", "Calcined clay")
@@ -421,9 +434,7 @@ def test_converter_on_a_minimal_template(tmp_path: Path) -> None:
     assert lines[1] == "25231000,Cement clinkers,Cement clinker,Cement clinker,template v2.1.1"
     assert [line[:8] for line in lines[2:5]] == ["31021012", "31021015", "31021019"]
     assert lines[2].endswith(",Urea,Urea,IR 2025/2620 Annex; IR 2025/2621 Annex I (CN 2025 codes)")
-    assert lines[5] == (
-        '72024910,Ferro-chromium,FeCr,"Alloys (FeMn, FeCr, FeNi)",template v2.1.1'
-    )
+    assert lines[5] == ('72024910,Ferro-chromium,FeCr,"Alloys (FeMn, FeCr, FeNi)",template v2.1.1')
     assert len(lines) == 6
     assert (info.version, info.version_date) == ("v2.1.1", "2024-12-13")
     assert '"cn_codes"' in (out / "manifest.json").read_text(encoding="utf-8")

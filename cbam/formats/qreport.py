@@ -138,7 +138,7 @@ def load_installations(
     for key, entry in data.items():
         if not isinstance(entry, dict) or not {"installation", "operator"} & entry.keys():
             raise InputError(
-                "expected {\"installation\": {...}, \"operator\": {...}}",
+                'expected {"installation": {...}, "operator": {...}}',
                 source=source,
                 location=str(key),
             )

@@ -44,6 +44,7 @@ _METHODS: dict[str, str] = {
 
 _HUNDRED = Decimal(100)
 
+
 def open_workbooks(path: Path) -> tuple[Workbook, Workbook]:
     """Open the file twice (displayed values, then formulas); InputError if not a workbook."""
     source = str(path)

@@ -153,14 +153,11 @@ def _candidates(cn: str, column: str, year: int) -> tuple[str, Column, list[_Row
         if item.sector is Sector.ELECTRICITY:
             reason = "electricity has no CBAM benchmark: its free allocation adjustment is 0"
         else:
-            reason = (
-                f"IR 2025/2620 sets no benchmark for CN {format_cn(item.cn)}"
-                + (f" ({item.scope_note})" if item.scope_note else "")
+            reason = f"IR 2025/2620 sets no benchmark for CN {format_cn(item.cn)}" + (
+                f" ({item.scope_note})" if item.scope_note else ""
             )
         raise NoValueError(reason, source=dataset("benchmarks").label, field="cn")
-    chosen: list[_Row] = [
-        r for r in rows if r.column == col and r.period in (None, period)
-    ]
+    chosen: list[_Row] = [r for r in rows if r.column == col and r.period in (None, period)]
     return item.cn, col, chosen, note
 
 
@@ -183,9 +180,7 @@ def _join(*notes: str | None) -> str | None:
     return text or None
 
 
-def benchmark(
-    cn: str | int, column: Column, *, year: int, route: str | None = None
-) -> Benchmark:
+def benchmark(cn: str | int, column: Column, *, year: int, route: str | None = None) -> Benchmark:
     """The CBAM benchmark of a good (IR 2025/2620 Annex, Column A or B).
 
     Parameters
@@ -213,9 +208,14 @@ def benchmark(
         letter = _route_letter(route)
         if not routed:
             return _result(
-                code, rows[0], year,
-                _join(note, f"Column {col} of CN {format_cn(code)} does not vary by production "
-                      f"route; route ({letter}) did not change the value"),
+                code,
+                rows[0],
+                year,
+                _join(
+                    note,
+                    f"Column {col} of CN {format_cn(code)} does not vary by production "
+                    f"route; route ({letter}) did not change the value",
+                ),
             )
         matching = [r for r in routed if r.route == letter]
         if not matching:

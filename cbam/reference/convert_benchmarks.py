@@ -76,11 +76,13 @@ def _find_header(rows: Iterator[tuple[Any, ...]], source: str) -> tuple[int, dic
             if missing:
                 raise ReferenceDataError(
                     f"header lacks {', '.join(repr(m) for m in missing)}",
-                    source=source, location=f"sheet {SHEET!r}, row {number}",
+                    source=source,
+                    location=f"sheet {SHEET!r}, row {number}",
                 )
             return number, {key: texts.index(text) for key, text in wanted.items()} | {"cn": 0}
-    raise ReferenceDataError("no header row starting with 'CN code'", source=source,
-                             location=f"sheet {SHEET!r}")
+    raise ReferenceDataError(
+        "no header row starting with 'CN code'", source=source, location=f"sheet {SHEET!r}"
+    )
 
 
 def _cell(row: tuple[Any, ...], index: int) -> Any:
@@ -137,7 +139,9 @@ def read_benchmarks(workbook_path: Path) -> list[BenchmarkRow]:
                 if value is None:
                     if first is not None or column == "B" or route or period:
                         raise ReferenceDataError(
-                            f"Column {column} has no value", source=source, location=where,
+                            f"Column {column} has no value",
+                            source=source,
+                            location=where,
                             field=f"Column {column}",
                         )
                     continue  # Column A does not vary on this continuation row
@@ -145,7 +149,8 @@ def read_benchmarks(workbook_path: Path) -> list[BenchmarkRow]:
                 if key in seen:
                     raise ReferenceDataError(
                         f"CN {current} Column {column} repeats route {route} period {period}",
-                        source=source, location=where,
+                        source=source,
+                        location=where,
                     )
                 seen.add(key)
                 out.append(BenchmarkRow(current, column, route, period, value, number))

@@ -126,7 +126,9 @@ def read_cn_codes(workbook_path: Path) -> list[tuple[str, str, str, str, str]]:
             if spaced != code:
                 raise ReferenceDataError(
                     f"the spaced code {row[col['spaced']]!r} differs from {code}",
-                    source=source, location=where, field="CODE_EN",
+                    source=source,
+                    location=where,
+                    field="CODE_EN",
                 )
             template_category = str(row[col["category"]] or "")
             try:
@@ -140,7 +142,9 @@ def read_cn_codes(workbook_path: Path) -> list[tuple[str, str, str, str, str]]:
                 raise ReferenceDataError(
                     f"CN {format_cn(code)} is listed as {template_category!r} but Annex I "
                     f"gives {expected.name!r}",
-                    source=source, location=where, field="CBAM good",
+                    source=source,
+                    location=where,
+                    field="CBAM good",
                 )
             if code in out:
                 raise ReferenceDataError(

@@ -96,7 +96,8 @@ def parse_annex(text: str, annex: str, source: str = "legal text") -> list[Facto
         if match is None:
             raise ReferenceDataError(
                 f"line {line!r} is neither a country entry nor page furniture",
-                source=source, location=where,
+                source=source,
+                location=where,
             )
         name, number_text = match.groups()
         try:
@@ -108,7 +109,8 @@ def parse_annex(text: str, annex: str, source: str = "legal text") -> list[Facto
         if country in seen:
             raise ReferenceDataError(
                 f"{name!r} maps to {country}, already given on line {seen[country]}",
-                source=source, location=where,
+                source=source,
+                location=where,
             )
         seen[country] = number
         entries.append(FactorEntry(country, name, value, number))
@@ -134,17 +136,28 @@ def convert_factors(legal_text: str | Path, data_dir: Path = DATA_DIR) -> tuple[
     grid = parse_annex(text, "II", path.name)
     electricity = parse_annex(text, "III", path.name)
     if grid[-1].country != "OTHER":
-        raise ReferenceDataError("Annex II lacks the 'Other countries and territories' entry",
-                                 source=path.name)
+        raise ReferenceDataError(
+            "Annex II lacks the 'Other countries and territories' entry", source=path.name
+        )
     if electricity[-1].country != "EU":
         raise ReferenceDataError("Annex III lacks the 'European Union' entry", source=path.name)
     digest = sha256_file(path)
     infos = []
     for dataset_id, title, annex, file, entries in (
-        ("grid_factors", "Average grid emission factors for indirect emissions", "II",
-         GRID_FILE, grid),
-        ("electricity_factors", "CO2 emission factors of imported electricity", "III",
-         ELECTRICITY_FILE, electricity),
+        (
+            "grid_factors",
+            "Average grid emission factors for indirect emissions",
+            "II",
+            GRID_FILE,
+            grid,
+        ),
+        (
+            "electricity_factors",
+            "CO2 emission factors of imported electricity",
+            "III",
+            ELECTRICITY_FILE,
+            electricity,
+        ),
     ):
         write_atomic(data_dir / file, _csv(entries))
         info = DatasetInfo(

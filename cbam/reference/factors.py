@@ -79,7 +79,8 @@ def load_factors(path: Path) -> dict[str, _Entry]:
                     ) from None
                 if code in table:
                     raise ReferenceDataError(
-                        f"country {code} appears twice", source=str(path),
+                        f"country {code} appears twice",
+                        source=str(path),
                         location=f"row {number}",
                     )
                 table[code] = entry
@@ -149,22 +150,28 @@ def grid_factor(country: str) -> EmissionFactor:
         raise NoValueError(
             "IR 2025/2621 Annex II has no grid factor for the European Union (it lists third "
             "countries); for electricity imports see Annex III",
-            source=info.label, field="country",
+            source=info.label,
+            field="country",
         )
     code = _country(country)
     if code in EU_MEMBER_STATES or code in EXEMPT_COUNTRIES:
         why = (
-            "an EU member state" if code in EU_MEMBER_STATES
+            "an EU member state"
+            if code in EU_MEMBER_STATES
             else "outside the scope of CBAM (Reg. (EU) 2023/956 Annex III pt 1)"
         )
         raise NoValueError(
             f"IR 2025/2621 Annex II has no grid factor for {_label(code)}: it is {why}",
-            source=info.label, field="country",
+            source=info.label,
+            field="country",
         )
     if code in table:
         return _factor(code, code, table[code], info, None)
     return _factor(
-        code, OTHER, table[OTHER], info,
+        code,
+        OTHER,
+        table[OTHER],
+        info,
         f"{_label(code)} has no entry in IR 2025/2621 Annex II; the value for 'Other countries "
         "and territories' applies",
     )
@@ -192,7 +199,8 @@ def electricity_factor(country: str) -> EmissionFactor:
     code = _country(country)
     if code in EU_MEMBER_STATES or code in EXEMPT_COUNTRIES:
         why = (
-            "an EU member state" if code in EU_MEMBER_STATES
+            "an EU member state"
+            if code in EU_MEMBER_STATES
             else "outside the scope of CBAM (Reg. (EU) 2023/956 Annex III pt 1)"
         )
         raise InputError(
@@ -202,7 +210,10 @@ def electricity_factor(country: str) -> EmissionFactor:
     if code in table:
         return _factor(code, code, table[code], info, None)
     return _factor(
-        code, EU, table[EU], info,
+        code,
+        EU,
+        table[EU],
+        info,
         f"{_label(code)} has no entry in IR 2025/2621 Annex III; the 'European Union' value "
         "applies",
     )

@@ -110,7 +110,9 @@ def test_years_after_2030_use_the_last_period_and_say_so() -> None:
 def test_options_list_every_route() -> None:
     options = benchmark_options("72081000", "B", year=2026)
     assert [(o.route, o.value) for o in options] == [
-        ("C", _d("1.37")), ("D", _d("0.481")), ("E", _d("0.072"))
+        ("C", _d("1.37")),
+        ("D", _d("0.481")),
+        ("E", _d("0.072")),
     ]
     assert [o.route for o in benchmark_options("72052100", "B", year=2028)] == list("FGHJ")
     assert all(o.period == "2" for o in benchmark_options("72052100", "B", year=2028))
@@ -154,8 +156,10 @@ def test_goods_without_a_benchmark() -> None:
         benchmark("31021010", "B", year=2026)
 
 
-@given(st.sampled_from(["25233000", "31025000", "72026000", "72189911"]),
-       st.integers(min_value=2026, max_value=2100))
+@given(
+    st.sampled_from(["25233000", "31025000", "72026000", "72189911"]),
+    st.integers(min_value=2026, max_value=2100),
+)
 def test_period_values_follow_the_year(cn: str, year: int) -> None:
     first = benchmark(cn, "B", year=2026).value
     later = benchmark(cn, "B", year=2028).value
@@ -219,8 +223,12 @@ def test_manifest_sha256_matches_workbook(reference_dir: Path) -> None:
 # --- converter error paths on small workbooks -------------------------------------------------
 
 HEADER = (
-    "CN code", "CN Description", "Column A\nBMg [tCO2e/t]", "Column A\nProduction route indicator",
-    "Column B\nBMg [tCO2e/t]", "Column B\nProduction route indicator",
+    "CN code",
+    "CN Description",
+    "Column A\nBMg [tCO2e/t]",
+    "Column A\nProduction route indicator",
+    "Column B\nBMg [tCO2e/t]",
+    "Column B\nProduction route indicator",
 )
 
 
@@ -271,10 +279,14 @@ def test_converter_on_a_small_workbook(tmp_path: Path) -> None:
         ([(72081000, "x", "abc", None, 0.2, None)], "not a number"),
         ([(72081000, "x", None, None, 0.2, None)], "Column A has no value"),
         ([(72081000, "x", 0.1, None, None, "(C)")], "Column B has no value"),
-        ([(72081000, "x", 0.1, None, 0.2, "(C)"), (None, None, None, None, 0.3, "(C)")],
-         "repeats route C"),
-        ([(72081000, "x", 0.1, None, 0.2, None), (72081000, "x", 0.1, None, 0.2, None)],
-         "appears twice"),
+        (
+            [(72081000, "x", 0.1, None, 0.2, "(C)"), (None, None, None, None, 0.3, "(C)")],
+            "repeats route C",
+        ),
+        (
+            [(72081000, "x", 0.1, None, 0.2, None), (72081000, "x", 0.1, None, 0.2, None)],
+            "appears twice",
+        ),
     ],
 )
 def test_converter_rejects_bad_rows(
@@ -319,8 +331,13 @@ def test_converter_rejects_a_version_sheet_without_versions(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     ("cell", "parsed"),
-    [(None, (None, None)), ("(A)", ("A", None)), ("(1)", (None, "1")),
-     ("(F)(2)", ("F", "2")), (" (J) (1) ", ("J", "1"))],
+    [
+        (None, (None, None)),
+        ("(A)", ("A", None)),
+        ("(1)", (None, "1")),
+        ("(F)(2)", ("F", "2")),
+        (" (J) (1) ", ("J", "1")),
+    ],
 )
 def test_parse_route(cell: str | None, parsed: tuple[str | None, str | None]) -> None:
     assert parse_route(cell) == parsed

@@ -27,10 +27,28 @@ LEGAL = "legal/ir-2025-2621-default-values.txt"
 
 @pytest.mark.parametrize(
     ("country", "value"),
-    [("CN", "0.605"), ("IN", "0.726"), ("TR", "0.420"), ("UA", "0.310"), ("GB", "0.193"),
-     ("US", "0.358"), ("BR", "0.096"), ("AU", "0.645"), ("ZA", "0.963"), ("OTHER", "0.465"),
-     ("cd", "0"), ("KR", "0.475"), ("CI", "0.343"), ("XK", "0.909"), ("PS", "0.493"),
-     ("KP", "0.522"), ("CW", "0.555"), ("CG", "0.640"), ("RU", "0.366"), ("AL", "0")],
+    [
+        ("CN", "0.605"),
+        ("IN", "0.726"),
+        ("TR", "0.420"),
+        ("UA", "0.310"),
+        ("GB", "0.193"),
+        ("US", "0.358"),
+        ("BR", "0.096"),
+        ("AU", "0.645"),
+        ("ZA", "0.963"),
+        ("OTHER", "0.465"),
+        ("cd", "0"),
+        ("KR", "0.475"),
+        ("CI", "0.343"),
+        ("XK", "0.909"),
+        ("PS", "0.493"),
+        ("KP", "0.522"),
+        ("CW", "0.555"),
+        ("CG", "0.640"),
+        ("RU", "0.366"),
+        ("AL", "0"),
+    ],
 )
 def test_grid_factor_spot_checks(country: str, value: str) -> None:
     result = grid_factor(country)
@@ -50,9 +68,19 @@ def test_grid_factor_location_names_the_entry() -> None:
 
 @pytest.mark.parametrize(
     ("country", "value"),
-    [("TR", "0.718"), ("UA", "0.907"), ("RS", "1.041"), ("BA", "1.148"), ("MA", "0.907"),
-     ("GB", "0.430"), ("RU", "0.585"), ("AL", "0"), ("EU", "0.612"), ("XK", "0.984"),
-     ("MD", "0.530")],
+    [
+        ("TR", "0.718"),
+        ("UA", "0.907"),
+        ("RS", "1.041"),
+        ("BA", "1.148"),
+        ("MA", "0.907"),
+        ("GB", "0.430"),
+        ("RU", "0.585"),
+        ("AL", "0"),
+        ("EU", "0.612"),
+        ("XK", "0.984"),
+        ("MD", "0.530"),
+    ],
 )
 def test_electricity_factor_spot_checks(country: str, value: str) -> None:
     result = electricity_factor(country)
@@ -157,11 +185,23 @@ def test_every_annex_iii_entry(reference_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("Congo", "CG"), ("Congo, Democratic Republic of", "CD"), ("Niger", "NE"),
-     ("Nigeria", "NG"), ("Korea, Republic of (South Korea)", "KR"), ("Ivory Coast", "CI"),
-     ("Kosovo", "XK"), ("Occupied Palestinian Territory", "PS"), ("Türkiye", "TR"),
-     ("North Korea (Democratic People’s Republic of Korea)", "KP"), ("Curaçao", "CW"),
-     ("Sudan", "SD"), ("South Sudan", "SS"), ("Eswatini", "SZ"), ("Laos", "LA")],
+    [
+        ("Congo", "CG"),
+        ("Congo, Democratic Republic of", "CD"),
+        ("Niger", "NE"),
+        ("Nigeria", "NG"),
+        ("Korea, Republic of (South Korea)", "KR"),
+        ("Ivory Coast", "CI"),
+        ("Kosovo", "XK"),
+        ("Occupied Palestinian Territory", "PS"),
+        ("Türkiye", "TR"),
+        ("North Korea (Democratic People’s Republic of Korea)", "KP"),
+        ("Curaçao", "CW"),
+        ("Sudan", "SD"),
+        ("South Sudan", "SS"),
+        ("Eswatini", "SZ"),
+        ("Laos", "LA"),
+    ],
 )
 def test_legal_names_map_to_iso(name: str, code: str) -> None:
     assert iso_from_name(name) == code
@@ -216,11 +256,11 @@ def test_converter_on_a_small_text(tmp_path: Path) -> None:
     out = tmp_path / "out"
     convert_factors(source, out)
     assert (out / "grid_factors.csv").read_text(encoding="utf-8") == (
-        "country,name,value,line\nCN,China,0.605,6\n"
-        "OTHER,Other countries and territories,0.465,7\n"
+        "country,name,value,line\nCN,China,0.605,6\nOTHER,Other countries and territories,0.465,7\n"
     )
     assert (out / "electricity_factors.csv").read_text(encoding="utf-8").splitlines()[1:] == [
-        "RS,Serbia,1.041,14", "EU,European Union,0.612,15"
+        "RS,Serbia,1.041,14",
+        "EU,European Union,0.612,15",
     ]
 
 
