@@ -85,6 +85,28 @@ def key_values(pairs: Sequence[tuple[str, Any]]) -> str:
     return "\n".join(f"{k.ljust(width)}  {_cell(v)}" for k, v in pairs)
 
 
+# --- progress ----------------------------------------------------------------------------------
+
+
+class Progress:
+    """Stage messages on stderr for long work, only when stderr is a terminal (interfaces.md §2).
+
+    Scripts and CI, whose stderr is a file or a pipe, see nothing; stdout stays the one document.
+    """
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            elapsed = self._clock() - self._start
+            print(f"[{elapsed:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
 # --- guarding the user's files --------------------------------------------------------------
 
 
@@ -246,11 +268,17 @@ def cmd_assess(args: argparse.Namespace) -> Output:
         ],
     )
     out.mkdir(parents=True, exist_ok=True)
+    progress = Progress()
     declarant = load_declarant(args.declarant) if args.declarant else None
+    if args.suppliers:
+        progress(f"computing the supplier installations in {args.suppliers}")
     suppliers = load_suppliers(args.suppliers, year) if args.suppliers else []
     prices = PriceTable.from_csv(Path(args.prices)) if args.prices else None
+    if args.defaults_workbook:
+        progress(f"loading the default values of {args.defaults_workbook}")
     table_ = load_defaults_workbook(args.defaults_workbook) if args.defaults_workbook else None
     lines_path = out / "lines.csv"
+    progress(f"assessing the customs lines of {imports} -> {lines_path}")
     assessment = assess_file(
         imports,
         year,
@@ -263,9 +291,12 @@ def cmd_assess(args: argparse.Namespace) -> Output:
         defaults_table=table_,
     )
     paths = [out / "declaration.json", out / "declaration.xml", out / "report.xlsx", lines_path]
+    progress(f"{assessment.lines} lines assessed; writing the declaration files")
     write_declaration_json(assessment, paths[0])
     write_declaration_xml(assessment, paths[1])
+    progress(f"writing {paths[2]}")
     write_report_xlsx(assessment, paths[2], lines_csv=lines_path)
+    progress("done")
     totals = assessment.totals
     document = {
         "year": year,

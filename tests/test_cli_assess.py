@@ -106,3 +106,30 @@ def test_line_of_another_year(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     code = main(["assess", str(imports), "--year", "2026", "--out", str(tmp_path / "o")])
     assert code == 1
     assert "row 2" in capsys.readouterr().err
+
+
+def test_progress_only_on_a_terminal(
+    samples_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    argv = [
+        "assess",
+        str(samples_dir / "imports-2026.csv"),
+        "--year",
+        "2026",
+        "--out",
+        str(tmp_path / "quiet"),
+        "--json",
+    ]
+    assert main(argv) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""
+    json.loads(quiet.out)  # stdout is exactly one JSON document
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    argv[-2] = str(tmp_path / "loud")
+    assert main(argv) == 0
+    loud = capsys.readouterr()
+    assert "assessing the customs lines" in loud.err and "done" in loud.err
+    json.loads(loud.out)
