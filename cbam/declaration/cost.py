@@ -337,13 +337,14 @@ def cost_line(
                 if column == "A"
                 else "IR 2025/2620 Annex pt 4 (Column B, default values)",
                 source=f"{found.dataset.label}, {found.location}",
-                note=found.note,
+                # "route (C) as requested" tells nothing the route column does not.
+                note=None if (found.note or "").endswith("as requested") else found.note,
             )
         )
     sefa = cert.specific_free_allocation(bm, factor, cscf)
     allocation = cert.free_allocation(mass, sefa)
     audit.append(
-        AuditStep(quantity="CBAM factor", value=factor, rule=CBAM_FACTOR_SOURCE, note=str(year))
+        AuditStep(quantity=f"CBAM factor {year}", value=factor, rule=CBAM_FACTOR_SOURCE)
     )
     audit.append(
         AuditStep(
