@@ -343,9 +343,7 @@ def cost_line(
         )
     sefa = cert.specific_free_allocation(bm, factor, cscf)
     allocation = cert.free_allocation(mass, sefa)
-    audit.append(
-        AuditStep(quantity=f"CBAM factor {year}", value=factor, rule=CBAM_FACTOR_SOURCE)
-    )
+    audit.append(AuditStep(quantity=f"CBAM factor {year}", value=factor, rule=CBAM_FACTOR_SOURCE))
     audit.append(
         AuditStep(
             quantity="CSCF",
