@@ -42,10 +42,9 @@ class Fixed(str):
 
 def fixed(value: Decimal, places: int) -> Fixed:
     """``value`` rounded half-up to ``places`` decimals with thousands separators."""
-    from decimal import ROUND_HALF_UP
+    from cbam.declaration.certificates import round_half_up
 
-    quantum = Decimal(1).scaleb(-places)
-    return Fixed(f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}")
+    return Fixed(f"{round_half_up(value, places):,.{places}f}")
 
 
 def _cell(value: Any) -> str:
@@ -435,9 +434,11 @@ def cmd_see(args: argparse.Namespace) -> Output:
 
     document = see_report(Path(args.installation), year=args.year)
 
+    from cbam.declaration.certificates import round_half_up
+
     def see(value: Decimal) -> Decimal:
         # IR 2025/2547 Annex II A.1(8): SEE with at most 5 decimals when reported.
-        return value.quantize(Decimal("0.00001")).normalize()
+        return round_half_up(value, 5).normalize()
 
     rows = [
         (

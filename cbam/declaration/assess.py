@@ -207,20 +207,7 @@ class Assessor:
             return found
         line = _GoodKey(cn, country, route, installation_id)
         supplier, reason = self.suppliers.match(line.installation_id, line.cn)
-        cost = cost_line(
-            line.cn,
-            line.country,
-            Decimal(1),
-            self.year,
-            route=line.route,
-            price=Decimal(0),
-            see_direct=supplier.see_direct if supplier else None,
-            see_indirect=supplier.see_indirect if supplier else None,
-            see_definitive=supplier.see_total_definitive if supplier else None,
-            benchmark_a=supplier.benchmark_a if supplier else None,
-            cscf=self.cscf,
-            defaults_table=self.defaults_table,
-        )
+        cost = self._cost(line.cn, line.country, line.route, supplier, Decimal(1), self.year)
         # Quarterly holding counts default values without their mark-up (Art. 22(2)(a)).
         see_plain = cost.see_used / (Decimal(1) + cost.markup)
         category = goods.good(line.cn).category
@@ -253,6 +240,32 @@ class Assessor:
         )
         self.goods[key] = good
         return good
+
+    def _cost(
+        self,
+        cn: str,
+        country: str,
+        route: str | None,
+        supplier: SupplierValue | None,
+        mass: Decimal,
+        year: int,
+        price: CertificatePrice | Decimal = Decimal(0),
+    ) -> LineCost:
+        """The certificate arithmetic of one good: the supplier's actual values or the default."""
+        return cost_line(
+            cn,
+            country,
+            mass,
+            year,
+            route=route,
+            price=price,
+            see_direct=supplier.see_direct if supplier else None,
+            see_indirect=supplier.see_indirect if supplier else None,
+            see_definitive=supplier.see_total_definitive if supplier else None,
+            benchmark_a=supplier.benchmark_a if supplier else None,
+            cscf=self.cscf,
+            defaults_table=self.defaults_table,
+        )
 
     # -- per line ------------------------------------------------------------------------
 
@@ -481,19 +494,14 @@ class Assessor:
                 if not good.lines or (exempt and not good.always_in_scope):
                     continue
                 supplier = good.supplier
-                cost = cost_line(
+                cost = self._cost(
                     good.cost.cn,
                     good.cost.country,
+                    good.cost.route,
+                    supplier,
                     good.net_mass,
                     year,
-                    route=good.cost.route,
-                    price=price,
-                    see_direct=supplier.see_direct if supplier else None,
-                    see_indirect=supplier.see_indirect if supplier else None,
-                    see_definitive=supplier.see_total_definitive if supplier else None,
-                    benchmark_a=supplier.benchmark_a if supplier else None,
-                    cscf=self.cscf,
-                    defaults_table=self.defaults_table,
+                    price,
                 )
                 embedded += cost.embedded_emissions
                 allocation += cost.free_allocation

@@ -11,7 +11,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 ZERO = Decimal(0)
-CENT = Decimal("0.01")
 
 
 def embedded_emissions(mass: Decimal, see: Decimal) -> Decimal:
@@ -64,11 +63,20 @@ def cost_eur(certificates: Decimal, price: Decimal) -> Decimal:
     return certificates * price
 
 
+def round_half_up(amount: Decimal, places: int) -> Decimal:
+    """Round for output to ``places`` decimals, half up.
+
+    IR 2025/2547 Annex II A.1(6)-(8) sets the precision (whole tonnes for period totals, at most
+    5 decimals for SEE) but no rounding method; half up is the library's choice.
+    """
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def round_eur(amount: Decimal) -> Decimal:
     """Round an amount of euro to the cent (half up) for output."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_half_up(amount, 2)
 
 
 def round_tonnes(amount: Decimal) -> Decimal:
     """Period totals in whole tonnes CO2e (IR 2025/2547 Annex II A.1(6)); half up."""
-    return amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return round_half_up(amount, 0)

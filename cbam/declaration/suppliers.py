@@ -16,12 +16,12 @@ precursor's CN code is not known, its share counts zero (conservative) and the n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
 from cbam import goods
 from cbam.codes import compact_cn
+from cbam.declaration.certificates import complex_good_sefa
 from cbam.declaration.model import SupplierValue
 from cbam.errors import CbamError, InputError
 from cbam.installation.model import Installation
@@ -78,7 +78,7 @@ def _benchmark_a(
     """Column A of ``cn`` plus the m_i-weighted benchmarks of the process's precursors."""
     own, note = _column(cn, "A", year, None)
     notes = [note] if note else []
-    total = own
+    weighted: list[tuple[Decimal, Decimal]] = []  # (m_i, BM_i) of the precursors
     for pre in process.precursors:
         if pre.basis.startswith("zero"):
             continue
@@ -112,8 +112,10 @@ def _benchmark_a(
                 "but no CN code: its free allocation counts zero (conservative)"
             )
             continue
-        total += pre.specific_mass * value
-    return total, notes
+        weighted.append((pre.specific_mass, value))
+    # IR 2025/2620 Annex pt 3.3 Eq. 4 at benchmark level; the caller applies CBAM_y x CSCF_y
+    # to the sum, which equals applying them to each term.
+    return complex_good_sefa(own, weighted), notes
 
 
 def supplier_values(
@@ -214,7 +216,3 @@ def load_suppliers(folder: str | Path, year: int) -> list[SupplierValue]:
                 )
         values.extend(found)
     return values
-
-
-def supplier_ids(values: Iterable[SupplierValue]) -> list[str]:
-    return sorted({v.installation_id for v in values})

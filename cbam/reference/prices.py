@@ -141,6 +141,8 @@ class PriceTable:
                 period=str(year),
                 value=average,
                 source="; ".join(sorted({self._prices[p][1] for p in known})),
+                # Complete only with every pricing period: 4 quarters in 2026 (Art. 21(1a)),
+                # the weeks of the year from 2027 (Art. 21(1)).
                 assumption=len(known) < (4 if year == 2026 else 52),
                 note=f"average of the known prices of {', '.join(sorted(known))}",
             )
