@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from cbam.formats.qreport import read_qreport, write_qreport
-from cbam.formats.qreport_model import (
+from cbam.formats.qreport.model import (
     CommodityCode,
     CommodityDetails,
     Declarant,

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from cbam.declaration.assess import assess
     from cbam.declaration.cost import LineCost, cost_line
     from cbam.declaration.declarant import DeclarantFile, load_declarant
-    from cbam.declaration.model import Assessment, SupplierValue
+    from cbam.declaration.model import Assessment, ImportLine, SupplierValue
     from cbam.declaration.suppliers import load_suppliers
-    from cbam.formats.imports import ImportLine, read_imports
+    from cbam.formats.imports import read_imports
     from cbam.formats.qreport import build_qreport, read_qreport, validate_qreport, write_qreport
     from cbam.formats.template import fill_template, read_template
     from cbam.goods import AggregatedCategory, Good, good
@@ -61,7 +61,7 @@ _LAZY: dict[str, str] = {
     "Assessment": "cbam.declaration.model",
     "SupplierValue": "cbam.declaration.model",
     "load_suppliers": "cbam.declaration.suppliers",
-    "ImportLine": "cbam.formats.imports",
+    "ImportLine": "cbam.declaration.model",
     "read_imports": "cbam.formats.imports",
     "read_template": "cbam.formats.template",
     "build_qreport": "cbam.formats.qreport",

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from cbam import __version__
-from cbam.errors import CbamError, InputError
+from cbam.errors import CbamError
+from cbam.files import refuse_overwrite, supplier_files
 from cbam.jsonout import decimal_text, dumps
 
 Handler = Callable[[argparse.Namespace], "Output"]
@@ -104,38 +105,6 @@ class Progress:
         if self.enabled:
             elapsed = self._clock() - self._start
             print(f"[{elapsed:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-# --- guarding the user's files --------------------------------------------------------------
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def refuse_overwrite(outputs: Sequence[Path], inputs: Sequence[str | Path | None]) -> None:
-    """Refuse a command whose output would replace one of its input files.
-
-    The writers replace their target atomically, so an output naming an input would silently
-    destroy the user's data (e.g. ``--out DIR`` where ``DIR/lines.csv`` is the customs file).
-    """
-    for out in outputs:
-        for given in inputs:
-            if given is not None and _same_file(Path(out), Path(given)):
-                raise InputError(
-                    f"the output {out} is the input file {given}; it would be overwritten - "
-                    "choose another output",
-                    source=str(given),
-                )
-
-
-def _supplier_files(folder: str | None) -> list[Path]:
-    if not folder or not Path(folder).is_dir():
-        return []
-    return [p for p in Path(folder).iterdir() if p.is_file()]
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -240,81 +209,24 @@ def cmd_cost(args: argparse.Namespace) -> Output:
 
 
 def cmd_assess(args: argparse.Namespace) -> Output:
-    from cbam.declaration.bulk import assess_file
-    from cbam.declaration.declarant import load_declarant
-    from cbam.declaration.suppliers import load_suppliers
-    from cbam.formats.declaration import write_declaration_json, write_declaration_xml
-    from cbam.formats.workbook import write_report_xlsx
-    from cbam.reference import PriceTable, load_defaults_workbook
-    from cbam.rules import check_year
+    from cbam.job import run_assess
 
-    year = check_year(args.year)
-    imports = Path(args.imports)
-    if not imports.is_file():
-        raise CbamError("file not found", source=str(imports))
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("--out must be a folder, but it names a file", source=str(out))
-    names = ("declaration.json", "declaration.xml", "report.xlsx", "lines.csv")
-    refuse_overwrite(
-        [out / n for n in names],
-        [
-            imports,
-            args.declarant,
-            args.prices,
-            args.defaults_workbook,
-            *_supplier_files(args.suppliers),
-        ],
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    progress = Progress()
-    declarant = load_declarant(args.declarant) if args.declarant else None
-    if args.suppliers:
-        progress(f"computing the supplier installations in {args.suppliers}")
-    suppliers = load_suppliers(args.suppliers, year) if args.suppliers else []
-    prices = PriceTable.from_csv(Path(args.prices)) if args.prices else None
-    if args.defaults_workbook:
-        progress(f"loading the default values of {args.defaults_workbook}")
-    table_ = load_defaults_workbook(args.defaults_workbook) if args.defaults_workbook else None
-    lines_path = out / "lines.csv"
-    progress(f"assessing the customs lines of {imports} -> {lines_path}")
-    assessment = assess_file(
-        imports,
-        year,
-        lines_csv=lines_path,
-        suppliers=suppliers,
-        prices=prices,
+    run = run_assess(
+        args.imports,
+        args.year,
+        args.out,
+        suppliers=args.suppliers,
+        declarant=args.declarant,
+        prices=args.prices,
         cscf=args.cscf,
         scenario_prices=args.scenario_price or (),
-        declarant=declarant.summary() if declarant else None,
-        defaults_table=table_,
+        defaults_workbook=args.defaults_workbook,
+        progress=Progress(),
     )
-    paths = [out / "declaration.json", out / "declaration.xml", out / "report.xlsx", lines_path]
-    progress(f"{assessment.lines} lines assessed; writing the declaration files")
-    write_declaration_json(assessment, paths[0])
-    write_declaration_xml(assessment, paths[1])
-    progress(f"writing {paths[2]}")
-    write_report_xlsx(assessment, paths[2], lines_csv=lines_path)
-    progress("done")
+    assessment = run.assessment
     totals = assessment.totals
-    document = {
-        "year": year,
-        "totals": {
-            "net_mass": totals.net_mass,
-            "embedded_emissions": totals.embedded_emissions,
-            "free_allocation": totals.free_allocation,
-            "carbon_price_deduction": totals.carbon_price_deduction,
-            "certificates": totals.certificates,
-            "cost_eur": totals.cost_eur,
-        },
-        "de_minimis": assessment.de_minimis.model_dump(),
-        "lines": assessment.lines,
-        "goods": len(assessment.goods),
-        "suppliers": len({v.installation_id for v in suppliers}),
-        "scenarios": assessment.scenarios,
-        "notes": list(assessment.notes),
-        "outputs": [str(p) for p in paths],
-    }
+    paths = run.outputs
+    document = run.summary()
     rows: list[tuple[Any, ...]] = [
         (
             g.cn,
@@ -376,7 +288,7 @@ def cmd_qreport(args: argparse.Namespace) -> Output:
             args.declarant,
             args.xsd,
             args.installations,
-            *_supplier_files(args.suppliers),
+            *supplier_files(args.suppliers),
         ],
     )
     document = qreport_command(

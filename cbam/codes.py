@@ -16,7 +16,7 @@ from functools import cache
 
 import pycountry
 
-from cbam.errors import UnknownCNCodeError, UnknownCountryError
+from cbam.errors import NotCbamOriginError, UnknownCNCodeError, UnknownCountryError
 
 # --------------------------------------------------------------------------------------------
 # CN codes
@@ -217,3 +217,32 @@ def counts_zero(code: str) -> bool:
     """
     code = validate_country(code)
     return code in EU_MEMBER_STATES or code in EXEMPT_COUNTRIES
+
+
+def check_origin(code: str) -> str:
+    """The ISO code of a CBAM origin; :class:`NotCbamOriginError` for an EU or exempt origin.
+
+    Reg. (EU) 2023/956 Art. 2(1) covers goods originating in third countries; its Annex III pt 1
+    puts Iceland, Liechtenstein, Norway, Switzerland, Büsingen, Heligoland, Livigno, Ceuta and
+    Melilla outside the scope. This is the one place where a customs line, a cost request or a
+    default-value lookup is refused for its origin.
+
+    >>> check_origin("tr")
+    'TR'
+    >>> check_origin("NO")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cbam.errors.NotCbamOriginError: ...: Norway (NO) is outside the scope of CBAM...
+    """
+    code = validate_country(code)
+    if code in EU_MEMBER_STATES:
+        why = "is an EU member state"
+    elif code in EXEMPT_COUNTRIES:
+        why = "is outside the scope of CBAM (Annex III pt 1)"
+    else:
+        return code
+    raise NotCbamOriginError(
+        f"{country_name(code)} ({code}) {why}: goods originating there are not CBAM imports "
+        "(Reg. (EU) 2023/956 Art. 2(1) and Annex III pt 1)",
+        field="country",
+    )

@@ -80,6 +80,13 @@ class UnknownCountryError(InputError):
     """A country code that is not ISO 3166-1 alpha-2 (nor a customs code the law names)."""
 
 
+class NotCbamOriginError(InputError):
+    """Goods from an EU member state or an Annex III pt 1 country: not CBAM imports.
+
+    Raised by :func:`cbam.codes.check_origin`, the library's one origin check.
+    """
+
+
 class ReferenceDataError(CbamError):
     """The reference data cannot answer: no value anywhere, or a dataset file is damaged."""
 

@@ -611,6 +611,10 @@ def good(cn: str | int, *, calcined: bool | None = None) -> Good:
         A code excluded by Reg. (EU) 2023/956 Annex I (7204 scrap, 7202 ferro-silicon, ...), not
         listed there at all, or ``2507 00 80`` with ``calcined=False``.
     """
+    if calcined is None and isinstance(cn, str):
+        found = _catalogue().get(cn)  # an 8-digit code of the catalogue: a CBAM good
+        if found is not None:
+            return found
     code = validate_cn(cn)
     annex_i_category(code)  # raises the specific exclusion reason first
     if calcined is not None and code != _KAOLIN:

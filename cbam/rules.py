@@ -109,6 +109,18 @@ DE_MINIMIS_EXCLUDED_SECTORS: frozenset[Sector] = frozenset({Sector.ELECTRICITY, 
 DE_MINIMIS_SOURCE = "Reg. (EU) 2023/956 Art. 2a and Annex VII, inserted by Reg. (EU) 2025/2083"
 
 
+def exceeds_de_minimis(net_mass_counted: Decimal) -> bool:
+    """Whether an importer's counted net mass of a year exceeds the 50 t of Art. 2a(1).
+
+    Exactly 50 t is still exempt ("does not exceed"); above it every obligation applies to all
+    the year's goods (Art. 2a(2)). Hydrogen and electricity are not counted (Art. 2a(4)).
+
+    >>> exceeds_de_minimis(Decimal("50")), exceeds_de_minimis(Decimal("50.001"))
+    (False, True)
+    """
+    return net_mass_counted > DE_MINIMIS_TONNES
+
+
 def quarterly_holding_share(year: int) -> Decimal:
     """Share of the year-to-date embedded emissions covered by certificates held at quarter end.
 

@@ -4,7 +4,6 @@ and the CLI never lets an output replace one of its inputs."""
 from __future__ import annotations
 
 import errno
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,19 +11,19 @@ from typing import Any
 
 import pytest
 
+from cbam import files as files_module
 from cbam.declaration.assess import assess
 from cbam.declaration.model import Assessment
 from cbam.errors import InputError
-from cbam.formats import declaration as declaration_module
+from cbam.formats import declaration_files as declaration_module
 from cbam.formats import lines as lines_module
-from cbam.formats import qreport_write
 from cbam.formats import template_fill as fill_module
 from cbam.formats import workbook as workbook_module
-from cbam.formats.declaration import write_declaration_json, write_declaration_xml
+from cbam.formats.declaration_files import write_declaration_json, write_declaration_xml
 from cbam.formats.imports import read_imports
 from cbam.formats.lines import LinesCsvWriter
+from cbam.formats.qreport import write as qreport_write
 from cbam.formats.workbook import write_report_xlsx
-from cbam.reference import manifest
 
 from .bad_inputs.conftest import assert_refused, cli
 
@@ -71,7 +70,7 @@ def test_declaration_json_failing_midway(
 ) -> None:
     target = tmp_path / "declaration.json"
     target.write_bytes(OLD)
-    real_fdopen = os.fdopen
+    real_open = Path.open
 
     class HalfWriter:
         def __init__(self, handle: Any) -> None:
@@ -88,7 +87,11 @@ def test_declaration_json_failing_midway(
             self.handle.flush()
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(manifest.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
+    def half_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        handle = real_open(self, *args, **kwargs)
+        return HalfWriter(handle) if self.name.endswith(".tmp") else handle
+
+    monkeypatch.setattr(Path, "open", half_open)
     with pytest.raises(OSError, match="No space left"):
         write_declaration_json(assessment, target)
     _check_untouched(target)
@@ -162,7 +165,7 @@ def test_lines_csv_failing_midway(assessment: Assessment, tmp_path: Path) -> Non
 
 def test_qreport_failing_midway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cbam.declaration.declarant import load_declarant
-    from cbam.formats.qreport_build import build_qreport
+    from cbam.formats.qreport.build import build_qreport
 
     from .formats.qreport_helpers import sample_lines
 
@@ -201,9 +204,9 @@ def test_write_atomic_failing_at_the_rename(
     def refuse(*_args: object) -> None:
         raise OSError(errno.EXDEV, "cross-device link")
 
-    monkeypatch.setattr(manifest.os, "replace", refuse)
+    monkeypatch.setattr(files_module.os, "replace", refuse)
     with pytest.raises(OSError, match="cross-device"):
-        manifest.write_atomic(target, "new content")
+        files_module.write_text_atomic(target, "new content")
     _check_untouched(target)
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cbam.declaration.assess import assess
 from cbam.declaration.model import Assessment
-from cbam.formats.declaration import (
+from cbam.formats.declaration_files import (
     read_declaration_json,
     read_declaration_xml,
     write_declaration_json,
@@ -224,7 +224,7 @@ def test_template_fill_then_read_round_trips(
 def test_qreport_write_read_write_is_byte_exact(masses: list[Decimal]) -> None:
     from cbam.declaration.declarant import load_declarant
     from cbam.formats.qreport import read_qreport, write_qreport
-    from cbam.formats.qreport_build import build_qreport
+    from cbam.formats.qreport.build import build_qreport
 
     lines = [
         ImportLine(

@@ -13,20 +13,16 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cbam.codes import counts_zero, validate_country
 from cbam.declaration import certificates as cert
 from cbam.declaration.audit import AuditStep
+from cbam.declaration.valuation import CSCF_NOTE, Valuation, value_good
 from cbam.errors import InputError
 from cbam.reference.prices import CertificatePrice, PriceTable
-from cbam.rules import CBAM_FACTOR_SOURCE, MARKUP_SOURCE, Sector, cbam_factor
 
 if TYPE_CHECKING:
     from cbam.reference.defaults import DefaultValueTable
 
-CSCF_NOTE = (
-    "cross-sectoral correction factor taken as given (default 1): its value for 2026 onwards "
-    "is not in the sources available to this release"
-)
+__all__ = ["CSCF_NOTE", "LineCost", "cost_line"]
 
 
 class LineCost(BaseModel):
@@ -219,202 +215,100 @@ def cost_line(
         or a CN code with several routes and no ``route``; also :class:`NotACbamGoodError` and
         :class:`UnknownCountryError`.
     """
-    from cbam import goods
-    from cbam.reference import benchmark, default_value
-
     _non_negative(mass, "mass")
-    _non_negative(see_direct, "see_direct")
-    _non_negative(see_indirect, "see_indirect")
     _non_negative(carbon_price_deduction, "carbon_price_deduction")
-    _non_negative(cscf, "cscf")
-    good = goods.good(cn)
-    country = validate_country(country)
-    if counts_zero(country):
-        raise InputError(
-            f"goods originating in {country} are not CBAM imports (EU member state or "
-            "Reg. (EU) 2023/956 Annex III exempt country)",
-            field="country",
-        )
-    category = good.category
-    indirect_counted = not category.direct_only
-    factor = cbam_factor(year)
-    audit: list[AuditStep] = []
-    is_electricity = category.sector is Sector.ELECTRICITY
+    valuation = value_good(
+        cn,
+        country,
+        year,
+        route=route,
+        see_direct=see_direct,
+        see_indirect=see_indirect,
+        see_definitive=see_definitive,
+        benchmark_a=benchmark_a,
+        cscf=cscf,
+        defaults_table=defaults_table,
+    )
+    resolved = _price(price, prices, year)
+    return _line_cost(valuation, mass, carbon_price_deduction, resolved)
 
-    if see_direct is None and see_indirect is not None:
-        raise InputError(
-            "an actual indirect SEE needs the actual direct SEE too", field="see_direct"
-        )
-    if see_direct is not None:
-        basis: Literal["actual", "default"] = "actual"
-        country_used = country
-        markup = Decimal(0)
-        indirect = see_indirect or Decimal(0)
-        see_used = see_direct + (indirect if indirect_counted else Decimal(0))
-        if see_definitive is not None:
-            # The installation engine already applied the precursor cross-rule (2547 Annex I 3.1).
-            see_used = see_definitive
-        used_route = route
-        audit.append(
-            AuditStep(
-                quantity="SEE used",
-                value=see_used,
-                rule="Reg. (EU) 2023/956 Art. 7(2)(a), Annex IV pt 2-3 (actual emissions)",
-                source="actual values given by the user (supplier's verified data)",
-                note=None
-                if indirect_counted
-                else f"{category.name} is an Annex II good: direct emissions only (Art. 7(1))",
-            )
-        )
-    else:
-        basis = "default"
-        value = default_value(good.cn, country, route=route, table=defaults_table)
-        country_used = value.country_used
-        used_route = value.route
-        markup = value.markup(year)
-        see_direct, see_indirect = value.direct, value.indirect
-        base = value.total if indirect_counted else (value.direct or value.total)
-        see_used = base * (Decimal(1) + markup)
-        audit.append(
-            AuditStep(
-                quantity="default value (total)" if indirect_counted else "default value (direct)",
-                value=base,
-                rule="IR 2025/2621 Art. 1(1), Annex I"
-                if not is_electricity
-                else "IR 2025/2621 Art. 1(4), Annex III",
-                source=f"{value.dataset.label}, {value.location}",
-                note=value.fallback,
-            )
-        )
-        audit.append(
-            AuditStep(
-                quantity="SEE used",
-                value=see_used,
-                rule=MARKUP_SOURCE,
-                note=f"mark-up {markup * 100:f}% for {year}".replace(".00%", "%"),
-            )
-        )
 
-    embedded = cert.embedded_emissions(mass, see_used)
-    audit.append(
+def _price(
+    price: Decimal | CertificatePrice | None, prices: PriceTable | None, year: int
+) -> CertificatePrice:
+    """The price given, or the year's price from the table (an assumption where none is known)."""
+    if isinstance(price, CertificatePrice):
+        return price
+    if price is not None:
+        _non_negative(price, "price")
+        return CertificatePrice(period=str(year), value=price, source="given by the user")
+    return (prices or PriceTable()).for_year(year)
+
+
+def _line_cost(
+    valuation: Valuation, mass: Decimal, deduction: Decimal, price: CertificatePrice
+) -> LineCost:
+    """A mass of a valued good: EE, FAA, certificates and cost with their audit steps.
+
+    EE = M x SEE (Reg. (EU) 2023/956 Annex IV); FAA = M x SEFA (IR 2025/2620 Annex pt 2);
+    N = max(0, EE - FAA - CP) (Art. 9, 22; Q&A §4.32); cost = N x price (Art. 21).
+    """
+    embedded = cert.embedded_emissions(mass, valuation.see_used)
+    allocation = cert.free_allocation(mass, valuation.sefa)
+    due = cert.certificates_due(embedded, allocation, deduction)
+    cost = cert.cost_eur(due, price.value)
+    steps = (
         AuditStep(
             quantity="embedded emissions",
             value=embedded,
             rule="Reg. (EU) 2023/956 Annex IV: mass x SEE",
-        )
-    )
-
-    if is_electricity:
-        bm = Decimal(0)
-        column: Literal["A", "B", "none", "user"] = "none"
-        audit.append(
-            AuditStep(
-                quantity="benchmark",
-                value=bm,
-                rule="IR 2025/2620 Art. 1(2); Q&A §3.8",
-                note="electricity receives no free allocation adjustment",
-            )
-        )
-    elif basis == "actual" and benchmark_a is not None:
-        bm, column = benchmark_a, "user"
-        audit.append(
-            AuditStep(
-                quantity="benchmark",
-                value=bm,
-                rule="IR 2025/2620 Annex pt 3.1 and 3.3 (Column A plus precursors)",
-                source="given by the user",
-            )
-        )
-    else:
-        column = "A" if basis == "actual" else "B"
-        found = benchmark(good.cn, column, year=year, route=used_route)
-        bm = found.value
-        audit.append(
-            AuditStep(
-                quantity="benchmark",
-                value=bm,
-                rule="IR 2025/2620 Annex pt 3.1 (Column A, actual data)"
-                if column == "A"
-                else "IR 2025/2620 Annex pt 4 (Column B, default values)",
-                source=f"{found.dataset.label}, {found.location}",
-                # "route (C) as requested" tells nothing the route column does not.
-                note=None if (found.note or "").endswith("as requested") else found.note,
-            )
-        )
-    sefa = cert.specific_free_allocation(bm, factor, cscf)
-    allocation = cert.free_allocation(mass, sefa)
-    audit.append(AuditStep(quantity=f"CBAM factor {year}", value=factor, rule=CBAM_FACTOR_SOURCE))
-    audit.append(
-        AuditStep(
-            quantity="CSCF",
-            value=cscf,
-            rule="Directive 2003/87/EC Art. 10a(5)",
-            note=CSCF_NOTE if cscf == 1 else "given by the user",
-        )
-    )
-    audit.append(
+        ),
         AuditStep(
             quantity="free allocation",
             value=allocation,
             rule="IR 2025/2620 Annex pt 2: mass x CBAM factor x CSCF x benchmark",
-        )
-    )
-    due = cert.certificates_due(embedded, allocation, carbon_price_deduction)
-    audit.append(
+        ),
         AuditStep(
             quantity="certificates",
             value=due,
             rule="Reg. (EU) 2023/956 Art. 22; Q&A §4.32: max(0, EE - FAA - carbon price)",
             note="free allocation exceeds embedded emissions: 0 for this good, not netted"
-            if embedded - allocation - carbon_price_deduction < 0
+            if embedded - allocation - deduction < 0
             else None,
-        )
-    )
-
-    resolved: CertificatePrice | None
-    if isinstance(price, CertificatePrice):
-        resolved = price
-    elif price is not None:
-        _non_negative(price, "price")
-        resolved = CertificatePrice(period=str(year), value=price, source="given by the user")
-    else:
-        resolved = (prices or PriceTable()).for_year(year)
-    cost = cert.cost_eur(due, resolved.value)
-    audit.append(
+        ),
         AuditStep(
             quantity="price",
-            value=resolved.value,
+            value=price.value,
             rule="Reg. (EU) 2023/956 Art. 21",
-            source=resolved.source,
-            note=resolved.note,
-        )
+            source=price.source,
+            note=price.note,
+        ),
     )
-
     return LineCost(
-        cn=good.cn,
-        country=country,
-        country_used=country_used,
-        year=year,
+        cn=valuation.cn,
+        country=valuation.country,
+        country_used=valuation.country_used,
+        year=valuation.year,
         mass=mass,
-        basis=basis,
-        route=used_route,
-        see_direct=see_direct,
-        see_indirect=see_indirect,
-        indirect_counted=indirect_counted,
-        markup=markup,
-        see_used=see_used,
+        basis=valuation.basis,
+        route=valuation.route,
+        see_direct=valuation.see_direct,
+        see_indirect=valuation.see_indirect,
+        indirect_counted=valuation.indirect_counted,
+        markup=valuation.markup,
+        see_used=valuation.see_used,
         embedded_emissions=embedded,
-        benchmark=bm,
-        benchmark_column=column,
-        cbam_factor=factor,
-        cscf=cscf,
-        sefa=sefa,
+        benchmark=valuation.benchmark,
+        benchmark_column=valuation.benchmark_column,
+        cbam_factor=valuation.cbam_factor,
+        cscf=valuation.cscf,
+        sefa=valuation.sefa,
         free_allocation=allocation,
-        carbon_price_deduction=carbon_price_deduction,
+        carbon_price_deduction=deduction,
         certificates=due,
-        price=resolved.value,
-        price_period=resolved.period,
-        price_is_assumption=resolved.assumption,
+        price=price.value,
+        price_period=price.period,
+        price_is_assumption=price.assumption,
         cost_eur=cost,
-        audit=tuple(audit),
+        audit=valuation.audit + steps,
     )

@@ -31,13 +31,17 @@ def _require(module: str, extra: str) -> Any:
 
 def _rows(assessment: Assessment, what: Table) -> list[dict[str, Any]]:
     if what == "goods":
-        return [g.model_dump(exclude={"audit"}) for g in assessment.goods]
+        return [g.model_dump(exclude={"audit", "valuation"}) for g in assessment.goods]
     if what == "trajectory":
         return [y.model_dump() for y in assessment.trajectory]
     if what == "quarters":
         return [q.model_dump() for q in assessment.quarters]
     if what == "audit":
-        return [{"good": g.key, **step.model_dump()} for g in assessment.goods for step in g.audit]
+        return [
+            {"good": g.key, **step.model_dump()}
+            for g in assessment.goods
+            for step in assessment.audit_of(g)
+        ]
     raise CbamError(f"unknown table {what!r}: goods, trajectory, quarters or audit")
 
 

@@ -1,13 +1,73 @@
-"""Models of the importer wing: supplier values, the declarant, assessment results."""
+"""Models of the importer wing: customs lines, supplier values, assessment results."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from functools import cached_property
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cbam.declaration.audit import AuditStep
+
+
+class ImportLine(NamedTuple):
+    """One customs line, validated (what :func:`cbam.read_imports` yields).
+
+    Attributes
+    ----------
+    row : int
+        The row number as a spreadsheet shows it (header = row 1).
+    cn : str
+        The 8-digit CN code (a TARIC code's first 8 digits).
+    country : str
+        Country of origin, ISO 3166-1 alpha-2.
+    net_mass : Decimal
+        Net mass in t (MWh for electricity, CN 2716 00 00).
+    year, quarter : int
+        Import year and quarter (1-4), from ``import_date`` or given directly.
+    import_date : datetime.date or None
+        Date of release for free circulation, when given (prices by quarter or ISO week).
+    installation_id : str or None
+        The producing installation, matched against supplier data.
+    route : str or None
+        Production route indicator (A)-(L), without brackets.
+    procedure : str or None
+        Customs procedure code (e.g. 4000).
+    supplementary_units : Decimal or None
+        Quantity in the CN supplementary unit.
+    clinker_content, nitrogen_content : Decimal or None
+        Shares 0-1 for cement and fertilisers (IR 2025/2547 Eqs. 64-66).
+    line_id : str or None
+        The user's own reference, kept in the outputs.
+    carbon_price_deduction : Decimal or None
+        t CO2e deducted for a carbon price effectively paid abroad (Reg. (EU) 2023/956 Art. 9).
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> line = ImportLine(row=2, cn="73181542", country="CN", net_mass=Decimal("12.5"),
+    ...                   year=2026, quarter=1)
+    >>> line.cn, line.net_mass, line.installation_id
+    ('73181542', Decimal('12.5'), None)
+    """
+
+    row: int
+    cn: str
+    country: str
+    net_mass: Decimal
+    year: int
+    quarter: int
+    import_date: dt.date | None = None
+    installation_id: str | None = None
+    route: str | None = None
+    procedure: str | None = None
+    supplementary_units: Decimal | None = None
+    clinker_content: Decimal | None = None
+    nitrogen_content: Decimal | None = None
+    line_id: str | None = None
+    carbon_price_deduction: Decimal | None = None
 
 
 class SupplierValue(BaseModel):
@@ -94,8 +154,26 @@ class LineResult(BaseModel):
     group: str
 
 
+class ValuationTrail(BaseModel):
+    """How one valuation's per-tonne figures (SEE used, benchmark, SEFA) were obtained.
+
+    Goods that share a valuation -- the same CN code, origin, route and supplier values, e.g.
+    the lines of many installations without supplier data -- share its trail, written once.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    """``V1``, ``V2`` ... in the order of the goods that first use it."""
+    audit: tuple[AuditStep, ...]
+
+
 class GoodResult(BaseModel):
-    """One good (CN code x origin x installation x route x basis) summed over its lines."""
+    """One good (CN code x origin x installation x route x basis) summed over its lines.
+
+    ``audit`` holds the good's own steps (why this basis); the steps of its per-tonne figures
+    are in the assessment's valuation ``valuation`` (:meth:`Assessment.audit_of` joins both).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -122,6 +200,8 @@ class GoodResult(BaseModel):
     carbon_price_deduction: Decimal
     certificates: Decimal
     cost_eur: Decimal
+    valuation: str
+    """The id of the good's :class:`ValuationTrail` in :attr:`Assessment.valuations`."""
     audit: tuple[AuditStep, ...]
 
 
@@ -196,7 +276,9 @@ class Assessment(BaseModel):
         The 50 t threshold of Art. 2a: mass counted, mass always in scope, exempt or not.
     goods : tuple of GoodResult
         One entry per CN code x origin x installation x route x basis, with its SEE (t CO2e per
-        t), figures and audit trail.
+        t), figures and the id of its valuation.
+    valuations : tuple of ValuationTrail
+        The audit trail of each distinct valuation the goods use (:meth:`audit_of`).
     quarters : tuple of QuarterHolding
         Certificates to hold at each quarter's end (Art. 22(2): 50 % from 2027).
     lines : int
@@ -220,6 +302,7 @@ class Assessment(BaseModel):
     totals: Totals
     de_minimis: DeMinimis
     goods: tuple[GoodResult, ...]
+    valuations: tuple[ValuationTrail, ...] = ()
     quarters: tuple[QuarterHolding, ...]
     lines: int
     datasets: dict[str, str]
@@ -228,6 +311,16 @@ class Assessment(BaseModel):
     """The same imports priced in each year 2026-2034 (mark-ups and CBAM factor of that year)."""
     scenarios: dict[str, Decimal] = Field(default_factory=dict)
     """Cost at scenario prices: price (EUR) -> cost (EUR)."""
+
+    @cached_property
+    def valuation_index(self) -> dict[str, ValuationTrail]:
+        """The valuations by id."""
+        return {trail.id: trail for trail in self.valuations}
+
+    def audit_of(self, good: GoodResult) -> tuple[AuditStep, ...]:
+        """A good's whole audit trail: its own steps, then those of its valuation."""
+        trail = self.valuation_index.get(good.valuation)
+        return good.audit if trail is None else (*good.audit, *trail.audit)
 
     def to_dataframe(self, what: str = "goods", *, float_columns: bool = False) -> Any:
         """DataFrame of ``goods``, ``trajectory``, ``quarters`` or ``audit`` (extra pandas)."""

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from cbam.codes import validate_cn, validate_country
+from cbam.declaration.model import ImportLine
 from cbam.errors import CbamError, InputError
 
 REQUIRED = ("cn_code", "country", "net_mass")
@@ -51,58 +53,6 @@ OPTIONAL = (
     "carbon_price_deduction",
 )
 COLUMNS = REQUIRED + OPTIONAL
-
-
-@dataclass(frozen=True, slots=True)
-class ImportLine:
-    """One customs line, validated.
-
-    Attributes
-    ----------
-    row:
-        The row number as a spreadsheet shows it (header = row 1).
-    cn:
-        The 8-digit CN code (a TARIC code's first 8 digits).
-    country:
-        Country of origin, ISO 3166-1 alpha-2.
-    net_mass:
-        Net mass in t (MWh for electricity, CN 2716 00 00).
-    year, quarter:
-        Import year and quarter (1-4), from ``import_date`` or given directly.
-    import_date:
-        Date of release for free circulation, when given (prices by quarter or ISO week).
-    installation_id:
-        The producing installation, matched against supplier data.
-    route:
-        Production route indicator (A)-(L) of the default value, without brackets.
-    procedure:
-        Customs procedure code (e.g. 4000).
-    supplementary_units:
-        Quantity in the CN supplementary unit.
-    clinker_content, nitrogen_content:
-        Shares 0-1 for cement and fertilisers (IR 2025/2547 Eqs. 64-66); carried to the
-        outputs and the quarterly report, not applied to the annual figures.
-    line_id:
-        The user's own reference, kept in the outputs.
-    carbon_price_deduction:
-        t CO2e deducted for a carbon price effectively paid abroad (Reg. (EU) 2023/956 Art. 9).
-    """
-
-    row: int
-    cn: str
-    country: str
-    net_mass: Decimal
-    year: int
-    quarter: int
-    import_date: dt.date | None = None
-    installation_id: str | None = None
-    route: str | None = None
-    procedure: str | None = None
-    supplementary_units: Decimal | None = None
-    clinker_content: Decimal | None = None
-    nitrogen_content: Decimal | None = None
-    line_id: str | None = None
-    carbon_price_deduction: Decimal | None = None
 
 
 def normalise_header(name: str) -> str:
@@ -344,6 +294,127 @@ def header_columns(header: list[str], source: str) -> list[str]:
     return _columns(header, source)
 
 
+class LineReader:
+    """Rows of cell texts -> :class:`ImportLine` objects, each distinct text validated once.
+
+    A customs file repeats the same CN codes, origins, installations and dates on thousands of
+    rows. The reader validates each distinct combination of texts once, through
+    :func:`parse_line`, and remembers what it means; a later row with the same texts and plain
+    figures is built from that memory. Any row the memory does not cover -- a new text, a blank
+    row, an odd number, a short or long row -- goes through :func:`parse_line` itself, so a bad
+    row raises the same :class:`InputError` (file, row, column, reason) whichever row it is.
+
+    Parameters
+    ----------
+    names : list of str
+        The normalised header (:func:`header_columns`).
+    source : str
+        The file's name, for error messages.
+    year : int, optional
+        The assessed year: a line of another year is an error.
+    """
+
+    def __init__(self, names: list[str], source: str, year: int | None) -> None:
+        self.names = names
+        self.source = source
+        self.year = year
+        self.width = width = len(names)
+        index = {name: i for i, name in enumerate(names) if name}
+
+        def at(*columns: str) -> Callable[[list[str]], Any]:
+            # An absent column reads the empty cell appended to every row (index = width).
+            return itemgetter(*(index.get(c, width) for c in columns))
+
+        self._good_texts = at("cn_code", "country", "route", "installation_id")
+        self._when_texts = at("import_date", "year", "quarter")
+        self._other_texts = at(
+            "procedure", "supplementary_units", "clinker_content", "nitrogen_content"
+        )
+        self._mass_at, self._deduction_at, self._line_id_at = (
+            index.get(c, width) for c in ("net_mass", "carbon_price_deduction", "line_id")
+        )
+        self._goods: dict[Any, tuple[str, str, str | None, str | None]] = {}
+        self._whens: dict[Any, tuple[dt.date | None, int, int]] = {}
+        self._others: dict[Any, tuple[Any, Any, Any, Any]] = {}
+
+    def lines(self, rows: Iterable[list[str]], first: int = 2) -> Iterator[ImportLine]:
+        """The lines of ``rows``, numbered from ``first`` (header = row 1); blank rows skipped."""
+        width = self.width
+        goods, whens, others = self._goods, self._whens, self._others
+        good_texts, when_texts, other_texts = self._good_texts, self._when_texts, self._other_texts
+        mass_at, deduction_at, line_id_at = self._mass_at, self._deduction_at, self._line_id_at
+        number = first - 1
+        for cells in rows:
+            number += 1
+            if len(cells) == width:
+                cells.append("")
+                good = goods.get(good_texts(cells))
+                when = whens.get(when_texts(cells))
+                other = others.get(other_texts(cells))
+                if good is not None and when is not None and other is not None:
+                    mass = _plain(cells[mass_at])
+                    raw = cells[deduction_at]
+                    deduction = _plain(raw) if raw else None
+                    if mass is not None and (deduction is not None or not raw):
+                        cn, country, route, installation = good
+                        procedure, units, clinker, nitrogen = other
+                        yield ImportLine(
+                            number, cn, country, mass, when[1], when[2], when[0],
+                            installation, route, procedure, units, clinker, nitrogen,
+                            cells[line_id_at].strip() or None, deduction,
+                        )  # fmt: skip
+                        continue
+                cells.pop()
+            line = self._parse(cells, number)
+            if line is not None:
+                yield line
+
+    def _parse(self, cells: list[str], number: int) -> ImportLine | None:
+        """The reference reading of one row; learns what its texts mean."""
+        if not any(c.strip() for c in cells):
+            return None
+        width = self.width
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            raise InputError(
+                f"has {len(cells)} values but the header has {width} columns",
+                source=self.source,
+                location=f"row {number}",
+            )
+        values = {n: c for n, c in zip(self.names, cells, strict=False) if n}
+        try:
+            line = parse_line(values, number, self.year)
+        except CbamError as exc:
+            raise exc.located(source=self.source, location=f"row {number}") from None
+        padded = cells[:width] + [""] * (width + 1 - min(len(cells), width))
+        self._goods[self._good_texts(padded)] = (
+            line.cn,
+            line.country,
+            line.route,
+            line.installation_id,
+        )
+        self._whens[self._when_texts(padded)] = (line.import_date, line.year, line.quarter)
+        self._others[self._other_texts(padded)] = (
+            line.procedure,
+            line.supplementary_units,
+            line.clinker_content,
+            line.nitrogen_content,
+        )
+        return line
+
+
+def _plain(text: str) -> Decimal | None:
+    """A figure the fast path takes as it is: finite, >= 0, within range; else None."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value < 0:
+        return None
+    if len(text) <= MAX_DIGITS:  # cannot hold more significant digits than characters
+        return value if not value or MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED else None
+    return value if in_range(value) else None
+
+
 def read_imports(path: str | Path, *, year: int | None = None) -> Iterator[ImportLine]:
     """Stream the customs lines of a CSV (``,`` or ``;``) or XLSX file (first sheet).
 
@@ -377,19 +448,4 @@ def read_imports(path: str | Path, *, year: int | None = None) -> Iterator[Impor
         header = next(rows)
     except StopIteration:
         raise InputError("the file is empty: a header row is required", source=source) from None
-    names = _columns(header, source)
-    width = len(names)
-    for number, cells in enumerate(rows, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            raise InputError(
-                f"has {len(cells)} values but the header has {width} columns",
-                source=source,
-                location=f"row {number}",
-            )
-        values = {n: c for n, c in zip(names, cells, strict=False) if n}
-        try:
-            yield parse_line(values, number, year)
-        except CbamError as exc:
-            raise exc.located(source=source, location=f"row {number}") from None
+    yield from LineReader(_columns(header, source), source, year).lines(rows, 2)

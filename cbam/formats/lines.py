@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
+import re
 from collections.abc import Iterator
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, get_args
+from types import SimpleNamespace, TracebackType
+from typing import IO, Any, cast, get_args
 
 from pydantic import ValidationError
 
+from cbam.declaration.engine import GoodState, Period, line_result
 from cbam.declaration.model import LineResult
 from cbam.errors import InputError
+from cbam.files import atomic_path
 from cbam.jsonout import decimal_text
 
 COLUMNS: tuple[str, ...] = tuple(LineResult.model_fields)
@@ -50,13 +53,70 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def line_row(line: LineResult) -> list[str]:
-    """The CSV row of one line, in :data:`COLUMNS` order."""
-    return [cell_text(getattr(line, name)) for name in COLUMNS]
+class _Slot:
+    """A value known only per line or per period: a ``%s`` in a good's row template.
+
+    ``index`` is its place in the tuple :meth:`LinesCsvWriter.write_line` builds: row, line_id,
+    the period's year, quarter and label, net mass, embedded emissions, free allocation,
+    deduction, certificates, the period's price and assumption, cost, exempt.
+    """
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+_S = [_Slot(i) for i in range(14)]
+
+
+class _AnyPeriod:
+    """Stands for every pricing period while a good's template is made."""
+
+    year, quarter, label, price, assumption = (*_S[2:5], *_S[10:12])
+
+
+def _template_cell(value: object) -> str:
+    if isinstance(value, _Slot):
+        return "%s"
+    return _csv_text(cell_text(value)).replace("%", "%%")
+
+
+def _csv_text(text: str) -> str:
+    """A cell as ``csv.writer`` writes it (quoted where needed, excel dialect)."""
+    if _QUOTED.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+# Characters that make csv.writer quote a cell (excel dialect, QUOTE_MINIMAL).
+_QUOTED = re.compile(r'[,"\r\n]')
+
+
+def _probe(good: GoodState) -> list[object]:
+    """The cells of a line of ``good`` with a :class:`_Slot` where lines or periods differ."""
+    slots: Any = _S
+    figures = (*slots[5:10], slots[12])
+    line = line_result(good, cast(Period, _AnyPeriod), slots[0], slots[1], figures, slots[13])
+    return [getattr(line, name) for name in COLUMNS]
+
+
+def _slot_order() -> Any:
+    """Where each slot sits among the columns: the same for every good (any stand-in will do)."""
+    valuation = SimpleNamespace(
+        cn="", country_used="", route=None, basis="", see_used=None, sefa=None
+    )
+    stand_in = SimpleNamespace(valuation=valuation, country="", installation_id=None, label="")
+    order = [v.index for v in _probe(cast(GoodState, stand_in)) if isinstance(v, _Slot)]
+    # write_line builds its cells in the columns' order; reorder only if the columns moved.
+    return None if order == sorted(order) else itemgetter(*order)
+
+
+_REORDER = _slot_order()
 
 
 class LinesCsvWriter:
-    """Write ``lines.csv`` one :class:`LineResult` at a time; all or nothing.
+    """Write ``lines.csv`` one line at a time; all or nothing.
 
     Use as a context manager and pass the writer itself as the assessment's sink::
 
@@ -65,66 +125,159 @@ class LinesCsvWriter:
 
     The header is written on opening, so a year without lines still gives a valid file.
     ``close()`` and ``abort()`` do the same as leaving the block normally or with an error.
+
+    The columns are those of :class:`~cbam.declaration.model.LineResult`, filled by
+    :func:`cbam.declaration.engine.line_result`. The engine hands lines over in parts
+    (:meth:`write_line`); the cells that are the same on every line of a good are formatted
+    once per good, from that same function, into a row template.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, header: bool = True) -> None:
         self.path = Path(path)
-        self.count = 0
-        """Lines written so far."""
+        self.header = header
+        """Write the header row (False for a part of a file split across processes)."""
+        self._written = 0
+        self._target: Any = None
         self._tmp: Path | None = None
         self._handle: IO[str] | None = None
-        self._writer: Any = None
+        self._batch: list[str] = []
+        self._templates: dict[GoodState, str] = {}
+        self._periods: dict[Period, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    @property
+    def count(self) -> int:
+        """Lines written so far by this writer."""
+        return self._written + len(self._batch)
 
     def open(self) -> LinesCsvWriter:
         """Start the temporary file and write the header row."""
         if self._handle is not None:
             raise InputError("lines.csv writer is already open", source=str(self.path))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        self._tmp = Path(tmp)
+        self._target = atomic_path(self.path)
+        tmp: Path = self._target.__enter__()
         # newline="" lets the csv module write its own line ends (RFC 4180 CRLF).
-        self._handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        self._writer = csv.writer(self._handle)
-        self._writer.writerow(COLUMNS)
+        self._handle = tmp.open("w", encoding="utf-8", newline="")
+        self._tmp = tmp
+        if self.header:
+            csv.writer(self._handle).writerow(COLUMNS)
         return self
+
+    def part_path(self, number: int) -> Path:
+        """A hidden file beside the temporary file, for part ``number`` of a split run."""
+        if self._tmp is None:
+            raise InputError("lines.csv writer is not open", source=str(self.path))
+        return self._tmp.with_name(f"{self._tmp.name}.{number}")
+
+    def append_file(self, part: Path) -> None:
+        """Append the rows of a part written by another writer (``header=False``)."""
+        if self._handle is None:
+            raise InputError("lines.csv writer is not open", source=str(self.path))
+        self._flush_batch()
+        with part.open(encoding="utf-8", newline="") as piece:
+            while block := piece.read(1 << 23):
+                self._handle.write(block)
 
     def __enter__(self) -> LinesCsvWriter:
         return self.open()
 
     def __call__(self, line: LineResult) -> None:
-        """Write one line (the ``sink`` signature of ``assess()``)."""
-        if self._writer is None:
+        """Write one line model (the ``sink`` signature of ``assess()``)."""
+        self._check_open()
+        self._write(",".join(_csv_text(cell_text(getattr(line, n))) for n in COLUMNS) + "\r\n")
+
+    def write_line(
+        self,
+        good: GoodState,
+        period: Period,
+        row: int,
+        line_id: str | None,
+        figures: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal],
+        exempt: bool,
+    ) -> None:
+        """Write one line given in parts (:class:`cbam.declaration.engine.LineWriter`)."""
+        if self._handle is None:
+            self._check_open()
+        template = self._templates.get(good)
+        if template is None:
+            template = self._templates[good] = self._template(good)
+        when = self._periods.get(period)
+        if when is None:
+            when = self._periods[period] = (
+                (str(period.year), str(period.quarter), _csv_text(period.label)),
+                (decimal_text(period.price), "true" if period.assumption else "false"),
+            )
+        mass, embedded, allocation, deduction, due, cost = figures
+        text = decimal_text
+        if due:
+            due_text, cost_text = text(due), text(cost)
+        else:
+            due_text = cost_text = "0"
+        cells = (
+            row,
+            _csv_text(line_id) if line_id else "",
+            *when[0],
+            text(mass),
+            text(embedded),
+            text(allocation),
+            text(deduction) if deduction else "0",
+            due_text,
+            *when[1],
+            cost_text,
+            "true" if exempt else "false",
+        )
+        batch = self._batch
+        batch.append(template % (cells if _REORDER is None else _REORDER(cells)))
+        if len(batch) >= 4096:
+            self._flush_batch()
+
+    @staticmethod
+    def _template(good: GoodState) -> str:
+        """The row of ``good``, with ``%s`` for the cells of each line and period."""
+        return ",".join(_template_cell(value) for value in _probe(good)) + "\r\n"
+
+    def _write(self, text: str) -> None:
+        batch = self._batch
+        batch.append(text)
+        if len(batch) >= 4096:
+            self._flush_batch()
+
+    def _check_open(self) -> None:
+        if self._handle is None:
             raise InputError(
                 "lines.csv writer is not open; use it in a 'with' block", source=str(self.path)
             )
-        self._writer.writerow(line_row(line))
-        self.count += 1
+
+    def _flush_batch(self) -> None:
+        self._check_open()
+        assert self._handle is not None
+        self._written += len(self._batch)
+        self._handle.write("".join(self._batch))
+        self._batch.clear()
 
     def close(self) -> Path:
         """Finish the file and move it into place; returns the final path."""
-        if self._handle is None or self._tmp is None:
+        if self._handle is None:
             raise InputError("lines.csv writer is not open", source=str(self.path))
-        handle, tmp = self._handle, self._tmp
-        self._handle, self._tmp, self._writer = None, None, None
         try:
-            handle.close()
-            os.chmod(tmp, 0o644)  # mkstemp creates 0600; lines.csv is for others to read
-            os.replace(tmp, self.path)
+            self._flush_batch()
+            self._handle.close()
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            self.abort()
             raise
+        target = self._target
+        self._handle = self._target = None
+        target.__exit__(None, None, None)
         return self.path
 
     def abort(self) -> None:
         """Drop the temporary file: no ``lines.csv`` is left behind."""
-        handle, tmp = self._handle, self._tmp
-        self._handle, self._tmp, self._writer = None, None, None
+        handle, target = self._handle, self._target
+        self._handle = self._target = None
+        self._batch.clear()
         if handle is not None:
             handle.close()
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
+        if target is not None:
+            target.__exit__(_Aborted, _Aborted(), None)
 
     def __exit__(
         self,
@@ -136,6 +289,10 @@ class LinesCsvWriter:
             self.close()
         else:
             self.abort()
+
+
+class _Aborted(Exception):
+    """Tells the atomic file that the writer was aborted (never leaves this module)."""
 
 
 def read_lines_csv(path: str | os.PathLike[str]) -> Iterator[LineResult]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,7 +35,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from cbam.declaration.audit import AuditStep
 from cbam.declaration.model import Assessment, GoodResult, LineResult
 from cbam.errors import InputError
-from cbam.formats.declaration import NOTICE
+from cbam.files import atomic_path
+from cbam.formats.declaration_files import NOTICE
 from cbam.formats.lines import COLUMNS, read_lines_csv
 
 DEFAULT_MAX_LINES = 10_000
@@ -163,18 +163,18 @@ GOODS_COLUMNS = (
 )
 
 
-def _step(good: GoodResult, *quantities: str) -> AuditStep | None:
-    """The first audit step of ``good`` for one of ``quantities`` that names a source or note."""
-    for step in good.audit:
+def _step(audit: tuple[AuditStep, ...], *quantities: str) -> AuditStep | None:
+    """The first audit step for one of ``quantities`` that names a source or note."""
+    for step in audit:
         if step.quantity in quantities and (step.source or step.note):
             return step
     return None
 
 
-def _good_row(good: GoodResult) -> list[Any]:
-    basis = _step(good, "basis")
-    see = _step(good, "default value (total)", "default value (direct)", "SEE used")
-    benchmark = _step(good, "benchmark", "benchmark of actual data")
+def _good_row(good: GoodResult, audit: tuple[AuditStep, ...]) -> list[Any]:
+    basis = _step(audit, "basis")
+    see = _step(audit, "default value (total)", "default value (direct)", "SEE used")
+    benchmark = _step(audit, "benchmark", "benchmark of actual data")
     return [
         good.key,
         good.cn,
@@ -208,7 +208,7 @@ def _good_row(good: GoodResult) -> list[Any]:
 def _write_goods(book: Workbook, assessment: Assessment) -> None:
     sheet = _Sheet(book, "Goods", GOODS_COLUMNS)
     for good in assessment.goods:
-        sheet.append(_good_row(good))
+        sheet.append(_good_row(good, assessment.audit_of(good)))
 
 
 # -- Audit -------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ AUDIT_COLUMNS = (
 def _write_audit(book: Workbook, assessment: Assessment) -> None:
     sheet = _Sheet(book, "Audit", AUDIT_COLUMNS)
     for good in assessment.goods:
-        for step in good.audit:
+        for step in assessment.audit_of(good):
             sheet.append([good.key, step.quantity, step.value, step.rule, step.source, step.note])
 
 
@@ -453,22 +453,19 @@ def write_report_xlsx(
     _write_goods(book, assessment)
     _write_audit(book, assessment)
     _write_cost_by_year(book, assessment)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
     try:
-        lines_note = (
-            _write_lines(book, Path(lines_csv), max_lines, assessment.lines) if lines_csv else None
-        )
-        _write_summary(summary, assessment, lines_note)
-        book.save(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the report is for others to read
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            lines_note = (
+                _write_lines(book, Path(lines_csv), max_lines, assessment.lines)
+                if lines_csv
+                else None
+            )
+            _write_summary(summary, assessment, lines_note)
+            book.save(tmp)
     except BaseException:
         # Finish the sheets' streaming writers so that they do not fail later in the collector.
         for sheet in book.worksheets:
             if isinstance(sheet, WriteOnlyWorksheet) and not sheet.closed:
                 sheet.close()
-        Path(tmp).unlink(missing_ok=True)
         raise
     return target

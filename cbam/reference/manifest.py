@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from cbam.errors import ReferenceDataError
+from cbam.files import write_text_atomic
 
 DATA_DIR = Path(__file__).with_name("data")
 MANIFEST = DATA_DIR / "manifest.json"
@@ -86,17 +86,8 @@ def dataset(dataset_id: str) -> DatasetInfo:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are for everyone to read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` atomically (:func:`cbam.files.write_text_atomic`)."""
+    write_text_atomic(path, text)
 
 
 def record(info: DatasetInfo, data_dir: Path = DATA_DIR) -> None:

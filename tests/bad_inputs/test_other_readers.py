@@ -367,7 +367,7 @@ def test_hostile_qreport_xml_is_invalid_not_a_crash(
 
 
 def test_qreport_xml_larger_than_the_limit_is_refused_unread(tmp_path: Path) -> None:
-    from cbam.formats.qreport_validate import MAX_BYTES
+    from cbam.formats.qreport.validate import MAX_BYTES
 
     path = tmp_path / "big.xml"
     with path.open("wb") as handle:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cbam.formats.imports import ImportLine, parse_line
-from cbam.formats.qreport_model import (
+from cbam.formats.qreport.model import (
     CommodityCode,
     CommodityDetails,
     Declarant,
@@ -31,7 +31,7 @@ from cbam.formats.qreport_model import (
     ReportConfirmation,
     Signatures,
 )
-from cbam.formats.qreport_validate import SCHEMA_DIR
+from cbam.formats.qreport.validate import SCHEMA_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"

@@ -30,10 +30,11 @@ from cbam.declaration.model import (
     LineResult,
     QuarterHolding,
     Totals,
+    ValuationTrail,
     YearCost,
 )
 from cbam.errors import InputError
-from cbam.formats.declaration import (
+from cbam.formats.declaration_files import (
     NAMESPACE,
     SCHEMA_PATH,
     read_declaration_json,
@@ -160,6 +161,7 @@ def _sample_lines() -> list[LineResult]:
 def _assessment(lines: Iterable[LineResult]) -> Assessment:
     lines = list(lines)
     goods = []
+    valuations = []
     for spec in GOODS:
         mine = [line for line in lines if line.group == spec["key"]]
         if not mine:
@@ -175,12 +177,20 @@ def _assessment(lines: Iterable[LineResult]) -> Assessment:
                 carbon_price_deduction=ZERO,
                 certificates=sum((x.certificates for x in mine), ZERO),
                 cost_eur=sum((x.cost_eur for x in mine), ZERO),
+                valuation=f"V{len(goods) + 1}",
                 audit=(
                     AuditStep(
                         quantity="basis",
                         value=spec["basis"],
                         note="default value: no installation given",
                     ),
+                ),
+            )
+        )
+        valuations.append(
+            ValuationTrail(
+                id=f"V{len(goods)}",
+                audit=(
                     AuditStep(
                         quantity="SEE used",
                         value=spec["see_used"],
@@ -249,6 +259,7 @@ def _assessment(lines: Iterable[LineResult]) -> Assessment:
             rule="Reg. (EU) 2023/956 Art. 2a",
         ),
         goods=tuple(goods),
+        valuations=tuple(valuations),
         quarters=tuple(quarters),
         lines=len(lines),
         datasets={"IR 2025/2621 Annex I": "IR 2025/2621 Annex I, v1 of 2026-02-04"},
@@ -384,7 +395,7 @@ def test_json_round_trip_is_exact(
         ('{"format": "other"}', "field 'format'"),
         ('{"format": "cbam-py-declaration", "format_version": "9.9"}', "9.9.*not supported"),
         (
-            '{"format": "cbam-py-declaration", "format_version": "1.0", "year": 2026}',
+            '{"format": "cbam-py-declaration", "format_version": "2.0", "year": 2026}',
             "cscf",
         ),
     ],
@@ -419,7 +430,7 @@ def test_xml_validates_and_holds_exact_totals(
     path = write_declaration_xml(assessment, tmp_path / "declaration.xml")
     assert _leftovers(tmp_path) == ["declaration.xml"]
     assert validate_declaration_xml(path) == []
-    schema = etree.XMLSchema(etree.parse(str(ROOT / "schemas" / "cbam-declaration-1.0.xsd")))
+    schema = etree.XMLSchema(etree.parse(str(ROOT / "schemas" / "cbam-declaration-2.0.xsd")))
     document = etree.parse(str(path))
     assert schema.validate(document), schema.error_log
     root = document.getroot()
@@ -489,7 +500,7 @@ def test_invalid_xml_is_never_written(
 def test_packaged_schema_is_the_published_one() -> None:
     # The package ships a copy (cbam/schemas/, package data); it must equal schemas/.
     assert SCHEMA_PATH.parent.name == "schemas" and SCHEMA_PATH.parent.parent.name == "cbam"
-    assert filecmp.cmp(SCHEMA_PATH, ROOT / "schemas" / "cbam-declaration-1.0.xsd", shallow=False)
+    assert filecmp.cmp(SCHEMA_PATH, ROOT / "schemas" / "cbam-declaration-2.0.xsd", shallow=False)
 
 
 def test_read_xml_errors(tmp_path: Path) -> None:
@@ -575,7 +586,7 @@ def test_report_xlsx(tmp_path: Path, sample: tuple[list[LineResult], Assessment]
 
     audit_rows = _sheet_rows(book["Audit"])
     assert audit_rows[0][:3] == ("Good", "Quantity", "Value")
-    assert len(audit_rows) == 1 + sum(len(g.audit) for g in assessment.goods)
+    assert len(audit_rows) == 1 + sum(len(assessment.audit_of(g)) for g in assessment.goods)
     see_row = next(r for r in audit_rows if r[1] == "SEE used")
     assert _near(see_row[2], GOODS[0]["see_used"])
     assert see_row[4].startswith("IR 2025/2621 Annex I, v1")

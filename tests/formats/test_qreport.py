@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -29,16 +28,16 @@ from cbam.formats.qreport import (
     validate_qreport,
     write_qreport,
 )
-from cbam.formats.qreport_build import fit
-from cbam.formats.qreport_codes import CODELIST_DIR, check_code, load_codelists
-from cbam.formats.qreport_model import (
+from cbam.formats.qreport.build import fit
+from cbam.formats.qreport.codes import CODELIST_DIR, check_code, load_codelists
+from cbam.formats.qreport.model import (
     Declarant,
     DeclarantAddress,
     DirectEmissions,
     Measure,
     QReport,
 )
-from cbam.formats.qreport_validate import SCHEMA_DIR
+from cbam.formats.qreport.validate import SCHEMA_DIR
 from cbam.reference.manifest import dataset
 
 from .qreport_helpers import ROOT, SAMPLES, good, header, report, sample_lines, xmlschema_errors
@@ -57,7 +56,7 @@ def _line(**changes: object) -> ImportLine:
         import_date=dt.date(2025, 11, 3),
         procedure="4000",
     )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return base._replace(**changes)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cbam.formats.qreport import read_qreport, validate_qreport, write_qreport
-from cbam.formats.qreport_model import (
+from cbam.formats.qreport.model import (
     Address,
     CommodityCode,
     CommodityDetails,
@@ -204,7 +204,7 @@ def test_generated_reports_validate_and_round_trip(rep: QReport) -> None:
 @settings(max_examples=30, deadline=None)
 @given(decimals(16, 7))
 def test_decimal_text_round_trips(value: Decimal) -> None:
-    from cbam.formats.qreport_model import decimal_text
+    from cbam.formats.qreport.model import decimal_text
 
     assert Decimal(decimal_text(value)) == value
     assert decimal_text(Decimal(decimal_text(value))) == decimal_text(value)

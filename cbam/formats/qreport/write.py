@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +23,8 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict
 
 from cbam.errors import InputError
-from cbam.formats.qreport_model import (
+from cbam.files import atomic_path
+from cbam.formats.qreport.model import (
     MAX_GOODS,
     NAMESPACE,
     ImportedGood,
@@ -33,7 +33,7 @@ from cbam.formats.qreport_model import (
     QReportHeader,
     decimal_text,
 )
-from cbam.formats.qreport_validate import ValidationResult, validate_qreport
+from cbam.formats.qreport.validate import ValidationResult, validate_qreport
 
 INDENT = "  "
 _ROOT = f"{{{NAMESPACE}}}QReport"
@@ -183,11 +183,8 @@ def write_qreport(
         The report does not validate; its ``result`` lists line, path and message of each error.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
+    with atomic_path(target) as tmp:
+        with tmp.open("wb") as handle:
             count = write_xml(report, goods, handle)
         result = (
             validate_qreport(tmp, xsd=xsd)
@@ -196,9 +193,4 @@ def write_qreport(
         )
         if not result.valid:
             raise QReportInvalidError(result, source=str(target))
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a report is for the declarant's team to read
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return WriteResult(path=target, goods=count, validation=result)

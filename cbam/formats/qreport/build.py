@@ -26,7 +26,6 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -34,14 +33,18 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from cbam import goods
-from cbam.codes import counts_zero
 from cbam.declaration.declarant import DeclarantFile
 from cbam.declaration.declarant import Party as DeclParty
-from cbam.declaration.model import SupplierValue
-from cbam.errors import CbamError, InputError
-from cbam.formats.imports import ImportLine
-from cbam.formats.qreport_codes import QReportCodes, check_code, load_codelists
-from cbam.formats.qreport_model import (
+from cbam.declaration.model import ImportLine, SupplierValue
+from cbam.declaration.transitional import (
+    EmissionsGroup,
+    QuarterGood,
+    TransitionalQuarter,
+    aggregate_quarter,
+)
+from cbam.errors import InputError
+from cbam.formats.qreport.codes import QReportCodes, check_code, load_codelists
+from cbam.formats.qreport.model import (
     MAX_GOODS,
     Address,
     ApplicableMethodologyConfirmation,
@@ -74,7 +77,6 @@ from cbam.formats.qreport_model import (
     SupportingDocument,
     digits,
 )
-from cbam.reference.defaults import DefaultValue
 from cbam.rules import Sector
 
 ZERO = Decimal(0)
@@ -134,52 +136,6 @@ def fit(value: Decimal, total: int, fraction: int, what: str) -> Decimal:
 
 def _clip(text: str, limit: int = 512) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# --- running sums ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Emissions:
-    supplier: SupplierValue | None
-    default: DefaultValue | None
-    reason: str
-    installation_id: str | None
-    mass: Decimal = ZERO
-    units: Decimal | None = ZERO
-    clinker: Decimal = ZERO
-    clinker_mass: Decimal = ZERO
-    nitrogen: Decimal = ZERO
-    nitrogen_mass: Decimal = ZERO
-    deduction: Decimal = ZERO
-    lines: int = 0
-
-
-@dataclass
-class _Good:
-    cn: str
-    country: str
-    mass: Decimal = ZERO
-    units: Decimal | None = ZERO
-    procedures: dict[tuple[str, str | None], list[Decimal]] = field(default_factory=dict)
-    emissions: dict[tuple[str, ...], _Emissions] = field(default_factory=dict)
-
-
-def _add_units(total: Decimal | None, value: Decimal | None) -> Decimal | None:
-    """Supplementary units are summed only while every line gives them."""
-    return None if total is None or value is None else total + value
-
-
-def _procedure(line: ImportLine, codes: QReportCodes) -> tuple[str, str | None]:
-    text = (line.procedure or "").strip()
-    if not text:
-        return codes.default_procedure, None
-    if not re.fullmatch(r"[0-9A-Z]{2}([0-9A-Z]{2})?", text.upper()):
-        raise InputError(
-            f"{text!r} is not a customs procedure code (2 or 4 characters, e.g. 4000)",
-            field="procedure",
-        )
-    return text[:2].upper(), (text[2:4].upper() or None)
 
 
 # --- parties ---------------------------------------------------------------------------------
@@ -271,117 +227,6 @@ class QReportBuild(BaseModel):
     notes: tuple[str, ...]
 
 
-# --- the builder -----------------------------------------------------------------------------
-
-
-class _Builder:
-    def __init__(
-        self,
-        year: int,
-        quarter: int,
-        suppliers: Sequence[SupplierValue],
-        defaults: Literal["definitive", "none"],
-        codes: QReportCodes,
-        source: str | None,
-    ) -> None:
-        from cbam.declaration.assess import SupplierIndex
-
-        self.year = year
-        self.quarter = quarter
-        self.index = SupplierIndex(suppliers)
-        self.defaults = defaults
-        self.codes = codes
-        self.source = source
-        self.goods: dict[tuple[str, str], _Good] = {}
-        self.default_cache: dict[tuple[str, str, str | None], DefaultValue] = {}
-        self.notes: dict[str, None] = {}
-        self.lines = 0
-        self.no_procedure = 0
-
-    def add(self, line: ImportLine) -> None:
-        try:
-            self._add(line)
-        except CbamError as exc:
-            raise exc.located(source=self.source, location=f"row {line.row}") from None
-
-    def _add(self, line: ImportLine) -> None:
-        if (line.year, line.quarter) != (self.year, self.quarter):
-            raise InputError(
-                f"the line was imported in {line.year}Q{line.quarter}, outside the reported "
-                f"quarter {self.year}Q{self.quarter}",
-                field="import_date" if line.import_date else "quarter",
-            )
-        if counts_zero(line.country):
-            raise InputError(
-                f"goods originating in {line.country} are not CBAM imports (EU member state or "
-                "Reg. (EU) 2023/956 Annex III exempt country)",
-                field="country",
-            )
-        goods.good(line.cn)  # NotACbamGoodError for codes outside Annex I
-        self.lines += 1
-        good = self.goods.get((line.cn, line.country))
-        if good is None:
-            good = self.goods[(line.cn, line.country)] = _Good(line.cn, line.country)
-        good.mass += line.net_mass
-        good.units = _add_units(good.units, line.supplementary_units)
-        if not (line.procedure or "").strip():
-            self.no_procedure += 1
-        proc = good.procedures.setdefault(_procedure(line, self.codes), [ZERO, ZERO])
-        proc[0] += line.net_mass
-        emissions = self._emissions(good, line)
-        emissions.lines += 1
-        emissions.mass += line.net_mass
-        emissions.units = _add_units(emissions.units, line.supplementary_units)
-        if line.clinker_content is not None:
-            emissions.clinker += line.net_mass * line.clinker_content
-            emissions.clinker_mass += line.net_mass
-        if line.nitrogen_content is not None:
-            emissions.nitrogen += line.net_mass * line.nitrogen_content
-            emissions.nitrogen_mass += line.net_mass
-        if line.carbon_price_deduction:
-            emissions.deduction += line.carbon_price_deduction
-
-    def _emissions(self, good: _Good, line: ImportLine) -> _Emissions:
-        supplier, reason = self.index.match(line.installation_id, line.cn)
-        if supplier is not None:
-            key: tuple[str, ...] = ("actual", supplier.installation_id)
-            found = good.emissions.get(key)
-            if found is None:
-                found = good.emissions[key] = _Emissions(
-                    supplier, None, reason, supplier.installation_id
-                )
-            return found
-        if self.defaults == "none":
-            raise InputError(
-                f"{reason}; the transitional report is built from suppliers' actual values "
-                "only (defaults='none'): add the supplier's data or allow default values",
-                field="installation_id",
-            )
-        value = self._default(line)
-        key = ("default", value.route or "-", line.installation_id or "-")
-        found = good.emissions.get(key)
-        if found is None:
-            found = good.emissions[key] = _Emissions(None, value, reason, line.installation_id)
-        return found
-
-    def _default(self, line: ImportLine) -> DefaultValue:
-        from cbam.reference import default_value
-
-        cache_key = (line.cn, line.country, line.route)
-        found = self.default_cache.get(cache_key)
-        if found is None:
-            try:
-                found = default_value(line.cn, line.country, route=line.route)
-            except CbamError as exc:
-                raise exc.located(field="route" if "route" in exc.reason else "cn_code") from None
-            self.default_cache[cache_key] = found
-        return found
-
-
-def _weighted(total: Decimal, mass: Decimal) -> Decimal | None:
-    return None if mass == 0 else total / mass
-
-
 def _measure(mass: Decimal, units: Decimal | None, unit: str, what: str) -> Measure:
     return Measure(
         net_mass=fit(mass, 16, 6, what),
@@ -391,14 +236,14 @@ def _measure(mass: Decimal, units: Decimal | None, unit: str, what: str) -> Meas
 
 
 def _qualifying(
-    emissions: _Emissions, category: str, codes: QReportCodes
+    emissions: EmissionsGroup, category: str, codes: QReportCodes
 ) -> tuple[ProdMethodQualifyingParams | None, list[str]]:
     """Clinker / nitrogen content (mass-weighted over the lines) as qualifying parameters."""
     params: list[tuple[str, Decimal, str]] = []
-    clinker = _weighted(emissions.clinker, emissions.clinker_mass)
+    clinker = emissions.clinker_share
     if clinker is not None:
         params.append((codes.clinker_parameter, clinker, "clinker content"))
-    nitrogen = _weighted(emissions.nitrogen, emissions.nitrogen_mass)
+    nitrogen = emissions.nitrogen_share
     if nitrogen is not None:
         params.append((codes.nitrogen_parameter, nitrogen, "nitrogen content"))
     if not params:
@@ -433,8 +278,8 @@ def _qualifying(
 
 def _goods_emissions(
     number: int,
-    good: _Good,
-    emissions: _Emissions,
+    good: QuarterGood,
+    emissions: EmissionsGroup,
     codes: QReportCodes,
     installations: Mapping[str, Installation],
     operators: Mapping[str, InstallationOperator],
@@ -535,6 +380,99 @@ def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [items]
 
 
+def _imported_good(
+    number: int,
+    good: QuarterGood,
+    procedures: Sequence[tuple[tuple[str, str | None], Decimal]],
+    groups: Sequence[EmissionsGroup],
+    codes: QReportCodes,
+    parties: tuple[
+        Mapping[str, Installation],
+        Mapping[str, InstallationOperator],
+        Mapping[str, Sequence[SupportingDocument]],
+        Mapping[str, Sequence[CarbonPriceDue]],
+    ],
+    all_procedures: bool,
+) -> ImportedGood:
+    """One ImportedGood element: the good, its quantities per procedure, its emissions."""
+    item = goods.good(good.cn)
+    unit = codes.unit_mwh if item.sector is Sector.ELECTRICITY else codes.unit_tonnes
+    return ImportedGood(
+        item_number=number,
+        commodity_code=CommodityCode(
+            hs_code=good.cn[:6],
+            cn_code=good.cn,
+            commodity_details=CommodityDetails(description=_clip(item.description)),
+        ),
+        origin_country=OriginCountry(country=good.country),
+        imported_quantity=[
+            ImportedQuantity(
+                sequence_number=n,
+                procedure=Procedure(requested_proc=req, previous_proc=prev),
+                import_area=ImportArea(import_area=codes.import_area),
+                measure_procedure_imported=[
+                    MeasureProcedure(
+                        indicator=codes.quantity_indicator,
+                        net_mass=fit(mass, 16, 6, "NetMass"),
+                        measurement_unit=unit,
+                    )
+                ],
+            )
+            for n, ((req, prev), mass) in enumerate(procedures, start=1)
+        ],
+        measure_imported=_measure(
+            sum((mass for _k, mass in procedures), ZERO),
+            good.units if all_procedures else None,
+            unit,
+            "MeasureImported",
+        ),
+        goods_emissions=[
+            _goods_emissions(n, good, em, codes, *parties) for n, em in enumerate(groups, start=1)
+        ],
+    )
+
+
+def _imported_goods(
+    built: TransitionalQuarter,
+    codes: QReportCodes,
+    installations: Mapping[str, Installation],
+    operators: Mapping[str, InstallationOperator],
+    documents: Mapping[str, Sequence[SupportingDocument]],
+    carbon_prices: Mapping[str, Sequence[CarbonPriceDue]],
+    source: str | None,
+) -> tuple[list[ImportedGood], int, int]:
+    """The ImportedGood elements, and the emissions groups on actual and on default values."""
+    parties = (installations, operators, documents, carbon_prices)
+    imported: list[ImportedGood] = []
+    actual = default = 0
+    for good in built.goods.values():
+        procedures = list(good.procedures.items())
+        groups = list(good.emissions.values())
+        actual += sum(1 for g in groups if g.supplier is not None)
+        default += sum(1 for g in groups if g.supplier is None)
+        # The schema allows 9 procedures and 999 emissions per good: split beyond that.
+        for proc_part in _chunks(procedures, 9):
+            for em_part in _chunks(groups, 999):
+                imported.append(
+                    _imported_good(
+                        len(imported) + 1,
+                        good,
+                        proc_part,
+                        em_part,
+                        codes,
+                        parties,
+                        len(procedures) <= 9,
+                    )
+                )
+                if len(imported) > MAX_GOODS:
+                    raise InputError(
+                        f"more than {MAX_GOODS} imported goods: the registry takes at most "
+                        f"{MAX_GOODS} per report",
+                        source=source,
+                    )
+    return imported, actual, default
+
+
 def build_qreport(
     lines: Iterable[ImportLine],
     period: str,
@@ -611,91 +549,35 @@ def build_qreport(
         values = load_suppliers(Path(suppliers), year)
     else:
         values = list(suppliers)
-    builder = _Builder(year, quarter, values, defaults, codes, source)
-    for line in lines:
-        builder.add(line)
-    if not builder.goods:
+    built = aggregate_quarter(
+        lines,
+        year,
+        quarter,
+        values,
+        defaults=defaults,
+        default_procedure=codes.default_procedure,
+        source=source,
+    )
+    if not built.goods:
         raise InputError(
             f"no customs lines for {year}Q{quarter}: a report needs at least one good",
             source=source,
         )
-    installations = installations or {}
-    operators = operators or {}
-    documents = documents or {}
-    carbon_prices = carbon_prices or {}
-    notes = builder.notes
-    if builder.no_procedure:
+    notes: dict[str, None] = {}
+    if built.lines_without_procedure:
         notes[
-            f"{builder.no_procedure} customs line(s) give no customs procedure: "
+            f"{built.lines_without_procedure} customs line(s) give no customs procedure: "
             f"{codes.default_procedure} (release for free circulation) is written"
         ] = None
-    imported: list[ImportedGood] = []
-    actual = default = 0
-    for good in builder.goods.values():
-        item = goods.good(good.cn)
-        electricity = item.sector is Sector.ELECTRICITY
-        unit = codes.unit_mwh if electricity else codes.unit_tonnes
-        procedures = list(good.procedures.items())
-        groups = list(good.emissions.values())
-        for emission in groups:
-            if emission.supplier is not None:
-                actual += 1
-            else:
-                default += 1
-        # The schema allows 9 procedures and 999 emissions per good: split beyond that.
-        for proc_part in _chunks(procedures, 9):
-            for em_part in _chunks(groups, 999):
-                imported.append(
-                    ImportedGood(
-                        item_number=len(imported) + 1,
-                        commodity_code=CommodityCode(
-                            hs_code=good.cn[:6],
-                            cn_code=good.cn,
-                            commodity_details=CommodityDetails(description=_clip(item.description)),
-                        ),
-                        origin_country=OriginCountry(country=good.country),
-                        imported_quantity=[
-                            ImportedQuantity(
-                                sequence_number=n,
-                                procedure=Procedure(requested_proc=req, previous_proc=prev),
-                                import_area=ImportArea(import_area=codes.import_area),
-                                measure_procedure_imported=[
-                                    MeasureProcedure(
-                                        indicator=codes.quantity_indicator,
-                                        net_mass=fit(sums[0], 16, 6, "NetMass"),
-                                        measurement_unit=unit,
-                                    )
-                                ],
-                            )
-                            for n, ((req, prev), sums) in enumerate(proc_part, start=1)
-                        ],
-                        measure_imported=_measure(
-                            sum((s[0] for _k, s in proc_part), ZERO),
-                            good.units if len(procedures) <= 9 else None,
-                            unit,
-                            "MeasureImported",
-                        ),
-                        goods_emissions=[
-                            _goods_emissions(
-                                n,
-                                good,
-                                em,
-                                codes,
-                                installations,
-                                operators,
-                                documents,
-                                carbon_prices,
-                            )
-                            for n, em in enumerate(em_part, start=1)
-                        ],
-                    )
-                )
-                if len(imported) > MAX_GOODS:
-                    raise InputError(
-                        f"more than {MAX_GOODS} imported goods: the registry takes at most "
-                        f"{MAX_GOODS} per report",
-                        source=source,
-                    )
+    imported, actual, default = _imported_goods(
+        built,
+        codes,
+        installations or {},
+        operators or {},
+        documents or {},
+        carbon_prices or {},
+        source,
+    )
     header = _header_parts(declarant)
     report = QReport.model_validate(
         {
@@ -716,7 +598,7 @@ def build_qreport(
         ] = None
     return QReportBuild(
         report=report,
-        lines=builder.lines,
+        lines=built.lines,
         goods_actual=actual,
         goods_default=default,
         notes=tuple(notes),

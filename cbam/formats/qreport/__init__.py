@@ -2,12 +2,12 @@
 
 This module is the front door; the work is done in
 
-* :mod:`cbam.formats.qreport_model` - pydantic models of the schema (order, formats, counts);
-* :mod:`cbam.formats.qreport_build` - the report from customs lines and supplier data;
-* :mod:`cbam.formats.qreport_write` - the streaming writer (validates before it writes);
-* :mod:`cbam.formats.qreport_read` - the safe, streaming reader;
-* :mod:`cbam.formats.qreport_validate` - validation against the shipped official XSD;
-* :mod:`cbam.formats.qreport_codes` - the (unofficial, replaceable) code lists.
+* :mod:`cbam.formats.qreport.model` - pydantic models of the schema (order, formats, counts);
+* :mod:`cbam.formats.qreport.build` - the report from customs lines and supplier data;
+* :mod:`cbam.formats.qreport.write` - the streaming writer (validates before it writes);
+* :mod:`cbam.formats.qreport.read` - the safe, streaming reader;
+* :mod:`cbam.formats.qreport.validate` - validation against the shipped official XSD;
+* :mod:`cbam.formats.qreport.codes` - the (unofficial, replaceable) code lists.
 
 :func:`qreport_command` and :func:`validate_command` are what ``cbam qreport`` and
 ``cbam validate`` run: they take the parsed arguments and return the JSON document.
@@ -19,9 +19,9 @@ import os
 from pathlib import Path
 
 from cbam.errors import InputError
-from cbam.formats.qreport_build import QReportBuild, build_qreport, parse_period
-from cbam.formats.qreport_codes import QReportCodes, load_codelists
-from cbam.formats.qreport_model import (
+from cbam.formats.qreport.build import QReportBuild, build_qreport, parse_period
+from cbam.formats.qreport.codes import QReportCodes, load_codelists
+from cbam.formats.qreport.model import (
     NAMESPACE,
     SCHEMA_VERSION,
     ImportedGood,
@@ -30,14 +30,14 @@ from cbam.formats.qreport_model import (
     QReport,
     QReportHeader,
 )
-from cbam.formats.qreport_read import QReportReader, read_qreport
-from cbam.formats.qreport_validate import (
+from cbam.formats.qreport.read import QReportReader, read_qreport
+from cbam.formats.qreport.validate import (
     OFFICIAL_XSD,
     ValidationIssue,
     ValidationResult,
     validate_qreport,
 )
-from cbam.formats.qreport_write import QReportInvalidError, WriteResult, write_qreport
+from cbam.formats.qreport.write import QReportInvalidError, WriteResult, write_qreport
 
 __all__ = [
     "NAMESPACE",

@@ -1,4 +1,11 @@
-"""The bulk path gives exactly what the reference path gives: Assessment, lines.csv, errors."""
+"""The main job's file path: the one engine over a customs file, whole or split across processes.
+
+A file assessed in one process, split in parts across processes, or read line by line through
+:func:`cbam.read_imports` into :func:`cbam.assess` gives the same Assessment (every digit and
+exponent), the same ``lines.csv`` bytes and the same error: the parts' exact sums merge without
+rounding, and the row templates of the ``lines.csv`` writer are made from the same
+:func:`~cbam.declaration.engine.line_result` as the models the API sink receives.
+"""
 
 from __future__ import annotations
 
@@ -14,18 +21,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cbam.declaration import bulk
+from cbam import job
 from cbam.declaration.assess import assess
-from cbam.declaration.bulk import assess_file, figure_text
 from cbam.declaration.model import Assessment, SupplierValue
 from cbam.declaration.suppliers import load_suppliers
 from cbam.errors import CbamError, InputError
 from cbam.formats.imports import read_imports
 from cbam.formats.lines import LinesCsvWriter
-from cbam.jsonout import decimal_text
+from cbam.formats.split import split_points
+from cbam.job import assess_file
 
 D = Decimal
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 SUPPLIER = SupplierValue(
     installation_id="TW-1",
@@ -38,11 +45,21 @@ SUPPLIER = SupplierValue(
 )
 
 
+class ModelSink:
+    """A sink of the API kind (a callable taking LineResult models) writing lines.csv."""
+
+    def __init__(self, writer: LinesCsvWriter) -> None:
+        self.writer = writer
+
+    def __call__(self, line: Any) -> None:
+        self.writer(line)
+
+
 def reference(path: Path, out: Path, year: int = 2026, **kw: Any) -> Assessment:
-    """What ``cbam assess`` did before the bulk path (cli.cmd_assess)."""
+    """The API's way: read_imports -> assess, each line handed over as a LineResult model."""
     try:
         with LinesCsvWriter(out) as writer:
-            return assess(read_imports(path, year=year), year, sink=writer, **kw)
+            return assess(read_imports(path, year=year), year, sink=ModelSink(writer), **kw)
     except CbamError as exc:
         raise exc.located(source=str(path)) from None
 
@@ -66,7 +83,7 @@ def fast(path: Path, out: Path, year: int = 2026, workers: int = 1, **kw: Any) -
 @pytest.fixture
 def split_always(monkeypatch: pytest.MonkeyPatch) -> None:
     """Split even the smallest file across processes (the production cut-off is 4 MB)."""
-    monkeypatch.setattr(bulk, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(job, "PARALLEL_MIN_BYTES", 0)
 
 
 def write_csv(path: Path, rows: list[list[str]], *, crlf: bool = False) -> Path:
@@ -111,24 +128,25 @@ def test_generated_file_split_in_three(tmp_path: Path, split_always: None, crlf:
     assert ref[1] is not None and ref[1].count(b"\r\n") == 3001
 
 
-def test_plan_cuts_at_line_starts(tmp_path: Path, split_always: None) -> None:
+def test_parts_start_at_line_starts(tmp_path: Path) -> None:
     imports = write_csv(tmp_path / "in.csv", list(generated(500)))
-    plan = bulk._plan(imports, 4)
-    assert plan is not None and len(plan.starts) == 3
+    parts = split_points(imports, 4, 0)
+    assert parts is not None and len(parts) == 4
     data = imports.read_bytes()
-    assert plan.header_end == data.index(b"\n") + 1
-    for start, row in zip(plan.starts, plan.rows, strict=True):
-        assert data[start - 1 : start] == b"\n"
-        assert data[:start].count(b"\n") + 1 == row  # the row number of the line at start
+    assert parts[0].start == data.index(b"\n") + 1 and parts[0].first_row == 2
+    for part in parts:
+        assert data[part.start - 1 : part.start] == b"\n"
+        assert data[: part.start].count(b"\n") + 1 == part.first_row
+    assert sum(p.rows or 0 for p in parts[:-1]) + data[parts[-1].start :].count(b"\n") == 500
 
 
 def test_quoted_files_are_not_split(tmp_path: Path, split_always: None) -> None:
     rows = list(generated(200))
     rows[5][0] = "a,b"  # csv.writer quotes it: a line may no longer be a row
-    assert bulk._plan(write_csv(tmp_path / "q.csv", rows), 2) is None
+    assert split_points(write_csv(tmp_path / "q.csv", rows), 2, 0) is None
     lone_cr = tmp_path / "cr.csv"
     lone_cr.write_bytes(b"cn_code,country,net_mass,import_date\r" + b"72081000,IN,1,2026-01-05\n")
-    assert bulk._plan(lone_cr, 2) is None
+    assert split_points(lone_cr, 2, 0) is None
 
 
 def test_xlsx_input_identical(tmp_path: Path) -> None:
@@ -276,19 +294,10 @@ def test_any_file_same_outcome(
     imports = write_csv(folder / "in.csv", rows)
     kw: dict[str, Any] = {"suppliers": [SUPPLIER]}
     ref = outcome(reference, imports, folder / "ref.csv", **kw)
-    old = bulk.PARALLEL_MIN_BYTES
-    bulk.PARALLEL_MIN_BYTES = 0  # a hypothesis test cannot use the function-scoped fixture
+    old = job.PARALLEL_MIN_BYTES
+    job.PARALLEL_MIN_BYTES = 0  # a hypothesis test cannot use the function-scoped fixture
     try:
         got = outcome(fast, imports, folder / "bulk.csv", workers=workers, **kw)
     finally:
-        bulk.PARALLEL_MIN_BYTES = old
+        job.PARALLEL_MIN_BYTES = old
     assert got == ref
-
-
-@given(
-    st.decimals(allow_nan=False, allow_infinity=False)
-    | st.decimals(min_value=0, max_value=10**6, places=12)
-)
-def test_figure_text_is_decimal_text(value: Decimal) -> None:
-    assert figure_text(value) == decimal_text(value)
-    assert figure_text(value * Decimal("1E+3")) == decimal_text(value * Decimal("1E+3"))

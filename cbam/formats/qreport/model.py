@@ -13,7 +13,7 @@ writer and the reader walk the models generically. Leaf fields carry the schema'
 * dates ``YYYY-MM-DD``; date-times in UTC written ``YYYY-MM-DDThh:mm:ssZ``.
 
 Cardinalities (``maxOccurs``) are list lengths. The models check formats only; code lists (which
-the schema does not enumerate) are checked by :mod:`cbam.formats.qreport_codes`.
+the schema does not enumerate) are checked by :mod:`cbam.formats.qreport.codes`.
 """
 
 from __future__ import annotations

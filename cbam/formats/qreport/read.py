@@ -1,7 +1,7 @@
-"""Reader of QReport v23.00 XML into the models of :mod:`cbam.formats.qreport_model`.
+"""Reader of QReport v23.00 XML into the models of :mod:`cbam.formats.qreport.model`.
 
 The file is parsed safely (no DTD, no entities, no network, libxml2's size limits; see
-:mod:`cbam.formats.qreport_validate`) and streamed: :class:`QReportReader` gives the header,
+:mod:`cbam.formats.qreport.validate`) and streamed: :class:`QReportReader` gives the header,
 then the imported goods one by one, dropping each from memory once converted. For files this
 library wrote, writing what was read gives the same bytes (``write(read(x)) == x``).
 """
@@ -24,14 +24,14 @@ from lxml import etree
 from pydantic import ValidationError
 
 from cbam.errors import InputError
-from cbam.formats.qreport_model import (
+from cbam.formats.qreport.model import (
     NAMESPACE,
     ImportedGood,
     QModel,
     QReport,
     QReportHeader,
 )
-from cbam.formats.qreport_validate import MAX_BYTES, SAFE_PARSER_OPTIONS, check_prolog
+from cbam.formats.qreport.validate import MAX_BYTES, SAFE_PARSER_OPTIONS, check_prolog
 
 _NS = f"{{{NAMESPACE}}}"
 

@@ -9,7 +9,7 @@ both files say so in their first lines.
 * JSON: the Assessment's fields under a small envelope (``format``, ``format_version``,
   ``registry_format: false``, ``notice``), written by :func:`cbam.jsonout.dumps`; read back by
   :func:`read_declaration_json`.
-* XML: namespace ``urn:cbam-py:declaration:1.0``, schema ``schemas/cbam-declaration-1.0.xsd``
+* XML: namespace ``urn:cbam-py:declaration:2.0``, schema ``schemas/cbam-declaration-2.0.xsd``
   (shipped in the package). The file is written incrementally with ``lxml.etree.xmlfile`` into
   a temporary file, validated against the schema, and only then renamed into place: an invalid
   document is never left behind. :func:`read_declaration_xml` reads it back.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -30,15 +29,15 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cbam.declaration.audit import AuditStep
-from cbam.declaration.model import Assessment, GoodResult
+from cbam.declaration.model import Assessment, GoodResult, ValuationTrail
 from cbam.errors import InputError
-from cbam.jsonout import decimal_text, dumps, to_jsonable
-from cbam.reference.manifest import write_atomic
+from cbam.files import atomic_path, atomic_text
+from cbam.jsonout import decimal_text, write_json
 
-NAMESPACE = "urn:cbam-py:declaration:1.0"
+NAMESPACE = "urn:cbam-py:declaration:2.0"
 FORMAT = "cbam-py-declaration"
-FORMAT_VERSION = "1.0"
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "cbam-declaration-1.0.xsd"
+FORMAT_VERSION = "2.0"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "cbam-declaration-2.0.xsd"
 NOTICE = (
     "Annual CBAM assessment written by the cbam Python library in its own documented format "
     f"({FORMAT} {FORMAT_VERSION}). This is NOT the CBAM Registry's declaration format: the "
@@ -58,7 +57,11 @@ def _generator() -> str:
 
 
 def write_declaration_json(assessment: Assessment, path: str | os.PathLike[str]) -> Path:
-    """Write ``assessment`` as ``declaration.json`` (exact numbers, atomic); returns the path."""
+    """Write ``assessment`` as ``declaration.json`` (exact numbers, atomic); returns the path.
+
+    The goods are written one at a time (:func:`cbam.jsonout.write_json`): a declaration of
+    100,000 goods is never held in memory as text.
+    """
     target = Path(path)
     document: dict[str, Any] = {
         "format": FORMAT,
@@ -67,8 +70,10 @@ def write_declaration_json(assessment: Assessment, path: str | os.PathLike[str])
         "notice": NOTICE,
         "generator": _generator(),
     }
-    document.update(to_jsonable(assessment))
-    write_atomic(target, dumps(document) + "\n")
+    document.update({name: getattr(assessment, name) for name in type(assessment).model_fields})
+    with atomic_text(target) as handle:
+        write_json(document, handle)
+        handle.write("\n")
     return target
 
 
@@ -186,9 +191,17 @@ def _good_element(good: GoodResult) -> etree._Element:
     _leaf(element, "CarbonPriceDeduction", _figure(good.carbon_price_deduction))
     _leaf(element, "Certificates", _figure(good.certificates))
     _leaf(element, "CostEUR", _figure(good.cost_eur))
+    _leaf(element, "Valuation", good.valuation)
     audit = etree.SubElement(element, _q("Audit"))
     for step in good.audit:
         audit.append(_audit_element(step))
+    return element
+
+
+def _valuation_element(trail: ValuationTrail) -> etree._Element:
+    element = _element("Valuation", id=trail.id)
+    for step in trail.audit:
+        element.append(_audit_element(step))
     return element
 
 
@@ -242,6 +255,10 @@ def _head_elements(assessment: Assessment) -> Iterator[etree._Element]:
 
 def _tail_elements(assessment: Assessment) -> Iterator[etree._Element]:
     """Everything after ``Goods``."""
+    valuations = _element("Valuations")
+    for trail in assessment.valuations:
+        valuations.append(_valuation_element(trail))
+    yield valuations
     by_year = _element("CostByYear")
     for y in assessment.trajectory:
         year = etree.SubElement(by_year, _q("Year"), year=str(y.year))
@@ -314,17 +331,14 @@ def _write_xml_to(assessment: Assessment, target: str) -> None:
 def write_declaration_xml(assessment: Assessment, path: str | os.PathLike[str]) -> Path:
     """Write ``assessment`` as ``declaration.xml`` in the library's own schema; returns the path.
 
-    The document is validated against ``cbam-declaration-1.0.xsd`` before it is renamed into
+    The document is validated against ``cbam-declaration-2.0.xsd`` before it is renamed into
     place; when it does not validate (e.g. a country code the schema does not allow) nothing is
     written and an :class:`~cbam.errors.InputError` names the offending line and element.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         try:
-            _write_xml_to(assessment, tmp)
+            _write_xml_to(assessment, str(tmp))
         except ValueError as exc:  # lxml refuses control characters and the like
             raise InputError(
                 f"a text of the assessment cannot be written as XML: {exc}", source=str(target)
@@ -338,11 +352,6 @@ def write_declaration_xml(assessment: Assessment, path: str | os.PathLike[str]) 
                 source=str(target),
                 location=f"line {first.line}" + (f", {first.path}" if first.path else ""),
             )
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the declaration is for others to read
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 
@@ -361,7 +370,7 @@ class XmlProblem(BaseModel):
 
 @cache
 def declaration_schema() -> etree.XMLSchema:
-    """The packaged ``cbam-declaration-1.0.xsd``, parsed once."""
+    """The packaged ``cbam-declaration-2.0.xsd``, parsed once."""
     try:
         return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
     except (OSError, etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
@@ -370,17 +379,53 @@ def declaration_schema() -> etree.XMLSchema:
         ) from None
 
 
+#: Above this size a declaration's schema problems are found while streaming through the file
+#: (the first one only) instead of in a tree built in memory (all of them, with readable paths).
+STREAM_VALIDATION_BYTES = 16_000_000
+
+
 def validate_declaration_xml(path: str | os.PathLike[str]) -> list[XmlProblem]:
     """Schema problems of a declaration XML file (empty when valid).
 
-    A file that is not well-formed XML is reported as one problem at its line.
+    The file is checked while it streams through the parser, element by element, so memory
+    stays small whatever the number of goods. When it is invalid and small enough, it is
+    checked again as a tree to list every problem with a readable path; a large invalid file
+    reports its first problem. A file that is not well-formed XML is one problem at its line.
     """
+    try:
+        first = _stream_validate(path)
+    except OSError as exc:
+        raise InputError(f"cannot read the declaration: {exc}", source=str(path)) from None
+    if first is None:
+        return []
+    if os.path.getsize(path) > STREAM_VALIDATION_BYTES:
+        return [first]
+    return _tree_validate(path) or [first]
+
+
+def _stream_validate(path: str | os.PathLike[str]) -> XmlProblem | None:
+    """The first schema problem met while streaming through the file, or None."""
+    done = {_q("Good"), _q("Valuation"), _q("Year")}
+    try:
+        for _event, element in etree.iterparse(
+            str(path), events=("end",), schema=declaration_schema(), resolve_entities=False
+        ):
+            if element.tag in done:
+                # The validator has seen it: drop the subtree and its finished siblings.
+                element.clear()
+                parent = element.getparent()
+                while parent is not None and element.getprevious() is not None:
+                    del parent[0]
+    except etree.XMLSyntaxError as exc:
+        return XmlProblem(line=exc.lineno or 0, path=None, message=str(exc.msg))
+    return None
+
+
+def _tree_validate(path: str | os.PathLike[str]) -> list[XmlProblem]:
     try:
         document = etree.parse(str(path))
     except etree.XMLSyntaxError as exc:
         return [XmlProblem(line=exc.lineno or 0, path=None, message=str(exc.msg))]
-    except OSError as exc:
-        raise InputError(f"cannot read the declaration: {exc}", source=str(path)) from None
     schema = declaration_schema()
     if schema.validate(document):
         return []
@@ -465,6 +510,7 @@ _GOOD_FIELDS = {
     "CarbonPriceDeduction": "carbon_price_deduction",
     "Certificates": "certificates",
     "CostEUR": "cost_eur",
+    "Valuation": "valuation",
 }
 _TOTAL_FIELDS = {
     "NetMass": "net_mass",
@@ -563,6 +609,10 @@ def read_declaration_xml(path: str | os.PathLike[str]) -> Assessment:
             for q in each("QuarterlyHolding")
         ],
         "goods": [_good(g) for g in each("Goods")],
+        "valuations": [
+            {"id": v.get("id"), "audit": [_audit_step(step) for step in _children(v)]}
+            for v in each("Valuations")
+        ],
         "trajectory": [
             {
                 "year": y.get("year"),

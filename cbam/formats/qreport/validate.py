@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from cbam.errors import InputError
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas" / "qreport-v23.00"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "qreport-v23.00"
 OFFICIAL_XSD = SCHEMA_DIR / "QReport_ver23.00.xsd"
 
 #: Largest report read or validated by default (bytes). A full 99,999-good report written by

@@ -1,0 +1,381 @@
+"""The main job: a year of customs lines and supplier data in, the declarant's files out.
+
+:func:`assess_file` reads a customs file (CSV or XLSX), assesses every line with the one
+:class:`~cbam.declaration.engine.Engine` and writes ``lines.csv`` while the lines stream; a
+large CSV file is cut into parts assessed by one process per core, whose exact sums are merged
+(the 100-digit context never rounds, so the totals do not depend on the cut).
+:func:`run_assess` is what ``cbam assess`` does: load the inputs, run :func:`assess_file`, write
+``declaration.json``, ``declaration.xml`` and ``report.xlsx`` beside ``lines.csv``.
+
+This module sits above both wings and the formats: it only wires them together.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cbam.declaration.engine import Engine, EnginePart
+from cbam.declaration.model import Assessment, SupplierValue
+from cbam.errors import CbamError, InputError
+from cbam.files import refuse_overwrite, supplier_files
+from cbam.formats.imports import LineReader, header_columns, raw_rows
+from cbam.formats.lines import LinesCsvWriter
+from cbam.formats.split import Part, delimiter_of, part_rows, split_points
+from cbam.rules import exceeds_de_minimis
+
+if TYPE_CHECKING:
+    from cbam.reference.defaults import DefaultValueTable
+    from cbam.reference.prices import PriceTable
+
+#: Files smaller than this are assessed in one process (forking costs more than it saves).
+PARALLEL_MIN_BYTES = 4_000_000
+
+OUTPUT_NAMES = ("declaration.json", "declaration.xml", "report.xlsx", "lines.csv")
+"""The files :func:`run_assess` writes into its output folder."""
+
+
+@dataclass
+class _Setup:
+    """What every engine of one file is made from."""
+
+    year: int
+    suppliers: tuple[SupplierValue, ...]
+    prices: PriceTable | None
+    cscf: Decimal
+    defaults_table: DefaultValueTable | None
+
+    def engine(self, sink: LinesCsvWriter | None, *, settle_at_once: bool = False) -> Engine:
+        return Engine(
+            self.year,
+            suppliers=self.suppliers,
+            prices=self.prices,
+            cscf=self.cscf,
+            defaults_table=self.defaults_table,
+            sink=sink,
+            settle_at_once=settle_at_once,
+        )
+
+
+def _header(path: Path, year: int) -> tuple[Any, LineReader]:
+    """The file's rows after the header, and the reader of its lines."""
+    source = str(path)
+    rows = raw_rows(path)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise InputError("the file is empty: a header row is required", source=source) from None
+    return rows, LineReader(header_columns(header, source), source, year)
+
+
+def _serial(
+    path: Path, setup: _Setup, lines_csv: Path, finish: Callable[[Engine], Assessment]
+) -> Assessment:
+    """The whole file in this process; lines wait for the de minimis question as they should."""
+    with LinesCsvWriter(lines_csv) as writer:
+        engine = setup.engine(writer)
+        rows, reader = _header(path, setup.year)
+        try:
+            engine.add_lines(reader.lines(rows, 2))
+        finally:
+            rows.close()
+        return finish(engine)
+
+
+def _worker(connection: Any, engine: Engine, reader: LineReader, path: Path, part: Part,
+            delimiter: str, out: Path) -> None:  # fmt: skip
+    """Assess one part into ``out`` (in a forked process); send back its sums or a failure."""
+    try:
+        with LinesCsvWriter(out, header=False) as writer:
+            engine.use_sink(writer)
+            engine.add_lines(reader.lines(part_rows(path, part, delimiter), part.first_row))
+        connection.send(("ok", engine.part()))
+    except Exception as exc:  # any failure: the caller re-runs the file in one process, which
+        connection.send(("error", repr(exc)))  # raises the first bad row's own error
+    finally:
+        connection.close()
+
+
+class _Serial(Exception):
+    """The parallel attempt gives way to the one-process run (never leaves this module)."""
+
+
+def _parallel(
+    path: Path,
+    parts: list[Part],
+    setup: _Setup,
+    lines_csv: Path,
+    finish: Callable[[Engine], Assessment],
+) -> Assessment | None:
+    """The parts in parallel; None when the file must be done in one process.
+
+    That is when any part fails (the serial run then raises the error of the first bad row) or
+    when the whole year stays within the 50 t de minimis threshold (its lines are then written
+    as exempt, which only the serial run does).
+    """
+    delimiter = delimiter_of(path)
+    rows, reader = _header(path, setup.year)
+    rows.close()
+    context = multiprocessing.get_context("fork")
+    try:
+        with LinesCsvWriter(lines_csv) as writer:
+            engine = setup.engine(None, settle_at_once=True)
+            outs = [writer.part_path(i) for i in range(1, len(parts))]
+            workers = []
+            try:
+                for part, out in zip(parts[1:], outs, strict=True):
+                    receive, send = context.Pipe(duplex=False)
+                    args = (send, engine, reader, path, part, delimiter, out)
+                    process = context.Process(target=_worker, args=args, daemon=True)
+                    process.start()
+                    send.close()
+                    workers.append((process, receive))
+                engine.use_sink(writer)
+                try:
+                    engine.add_lines(reader.lines(part_rows(path, parts[0], delimiter), 2))
+                except CbamError:
+                    raise _Serial from None
+                for merged in _collect(workers):
+                    engine.merge(merged)
+                for out in outs:
+                    writer.append_file(out)
+            finally:
+                _stop(workers)
+                for out in outs:
+                    out.unlink(missing_ok=True)
+            if not exceeds_de_minimis(engine.mass_counted):
+                raise _Serial
+            return finish(engine)
+    except _Serial:
+        return None
+
+
+def _collect(workers: list[tuple[Any, Any]]) -> list[EnginePart]:
+    """The workers' sums in order; :class:`_Serial` when any of them failed."""
+    found: list[EnginePart] = []
+    failed = False
+    for process, receive in workers:
+        try:
+            status, result = receive.recv()
+        except EOFError:
+            status, result = "error", None
+        process.join()
+        if status != "ok":
+            failed = True
+        else:
+            found.append(result)
+    if failed:
+        raise _Serial
+    return found
+
+
+def _stop(workers: list[tuple[Any, Any]]) -> None:
+    for process, _ in workers:
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def assess_file(
+    imports: str | os.PathLike[str],
+    year: int,
+    *,
+    lines_csv: str | os.PathLike[str],
+    suppliers: Sequence[SupplierValue] = (),
+    prices: PriceTable | None = None,
+    cscf: Decimal = Decimal(1),
+    scenario_prices: Sequence[Decimal] = (),
+    declarant: dict[str, str] | None = None,
+    defaults_table: DefaultValueTable | None = None,
+    workers: int | None = None,
+) -> Assessment:
+    """Read a customs file, assess it and write ``lines.csv`` (atomically); the Assessment.
+
+    The same result as :func:`cbam.assess` over :func:`cbam.read_imports` with a
+    :class:`~cbam.formats.lines.LinesCsvWriter` sink (it is the same engine), in one process or,
+    for a large CSV file, one per core (``workers``; default: the usable cores, 1 = never
+    split). Errors name the file, row and column.
+
+    Parameters
+    ----------
+    imports : str or PathLike
+        The customs file (CSV or XLSX; columns as :mod:`cbam.formats.imports` lists them).
+    year : int
+        The import year assessed.
+    lines_csv : str or PathLike
+        Where ``lines.csv`` is written.
+    suppliers, prices, cscf, scenario_prices, declarant, defaults_table
+        As for :func:`cbam.assess`.
+    workers : int, optional
+        Processes for a large CSV file.
+
+    Returns
+    -------
+    Assessment
+        As :func:`cbam.assess` returns it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "lines.csv"
+    >>> result = assess_file("samples/imports-2026.csv", 2026, lines_csv=out)
+    >>> result.lines, out.read_text().splitlines()[0].split(",")[:3]
+    (300, ['row', 'line_id', 'cn'])
+    """
+    path = Path(imports)
+    setup = _Setup(year, tuple(suppliers), prices, cscf, defaults_table)
+
+    def finish(engine: Engine) -> Assessment:
+        return engine.finish(scenario_prices=scenario_prices, declarant=declarant)
+
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    try:
+        parts = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            parts = split_points(path, workers, PARALLEL_MIN_BYTES)
+        if parts is not None:
+            result = _parallel(path, parts, setup, Path(lines_csv), finish)
+            if result is not None:
+                return result
+        return _serial(path, setup, Path(lines_csv), finish)
+    except CbamError as exc:
+        raise exc.located(source=str(path)) from None
+
+
+# -- cbam assess -----------------------------------------------------------------------------
+
+
+@dataclass
+class AssessRun:
+    """What :func:`run_assess` did: the assessment, the files written, the inputs counted."""
+
+    assessment: Assessment
+    outputs: list[Path]
+    suppliers: int
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """The ``cbam assess --json`` document (interfaces.md section 2)."""
+        assessment = self.assessment
+        totals = assessment.totals
+        return {
+            "year": assessment.year,
+            "totals": {
+                "net_mass": totals.net_mass,
+                "embedded_emissions": totals.embedded_emissions,
+                "free_allocation": totals.free_allocation,
+                "carbon_price_deduction": totals.carbon_price_deduction,
+                "certificates": totals.certificates,
+                "cost_eur": totals.cost_eur,
+            },
+            "de_minimis": assessment.de_minimis.model_dump(),
+            "lines": assessment.lines,
+            "goods": len(assessment.goods),
+            "suppliers": self.suppliers,
+            "scenarios": assessment.scenarios,
+            "notes": list(assessment.notes),
+            "outputs": [str(p) for p in self.outputs],
+        }
+
+
+def run_assess(
+    imports: str | os.PathLike[str],
+    year: int,
+    out: str | os.PathLike[str],
+    *,
+    suppliers: str | os.PathLike[str] | None = None,
+    declarant: str | os.PathLike[str] | None = None,
+    prices: str | os.PathLike[str] | None = None,
+    cscf: Decimal = Decimal(1),
+    scenario_prices: Sequence[Decimal] = (),
+    defaults_workbook: str | os.PathLike[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> AssessRun:
+    """``cbam assess``: the year's declaration files, report and ``lines.csv`` in ``out``.
+
+    Parameters
+    ----------
+    imports : str or PathLike
+        The customs file (CSV or XLSX).
+    year : int
+        The import year.
+    out : str or PathLike
+        The output folder (made when missing).
+    suppliers : str or PathLike, optional
+        A folder of installation files and communication templates (:func:`cbam.load_suppliers`).
+    declarant : str or PathLike, optional
+        The declarant file (JSON or YAML).
+    prices : str or PathLike, optional
+        A price table CSV (``period,price_eur``) extending the published prices.
+    cscf : Decimal
+        Cross-sectoral correction factor.
+    scenario_prices : sequence of Decimal
+        Extra prices (EUR) at which the certificates are also costed.
+    defaults_workbook : str or PathLike, optional
+        A newer official default-value workbook.
+    progress : callable, optional
+        Called with a short message at each stage.
+
+    Returns
+    -------
+    AssessRun
+        The assessment and the paths written; ``summary()`` is the ``--json`` document.
+    """
+    from cbam.declaration.declarant import load_declarant
+    from cbam.declaration.suppliers import load_suppliers
+    from cbam.formats.declaration_files import write_declaration_json, write_declaration_xml
+    from cbam.formats.workbook import write_report_xlsx
+    from cbam.reference import PriceTable, load_defaults_workbook
+    from cbam.rules import check_year
+
+    say = progress or (lambda _message: None)
+    year = check_year(year)
+    path = Path(imports)
+    if not path.is_file():
+        raise InputError("file not found", source=str(path))
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("--out must be a folder, but it names a file", source=str(folder))
+    paths = [folder / name for name in OUTPUT_NAMES]
+    refuse_overwrite(
+        paths, [path, declarant, prices, defaults_workbook, *supplier_files(suppliers)]
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    facts = load_declarant(Path(declarant)).summary() if declarant else None
+    if suppliers:
+        say(f"computing the supplier installations in {suppliers}")
+    values = load_suppliers(Path(suppliers), year) if suppliers else []
+    table = PriceTable.from_csv(Path(prices)) if prices else None
+    if defaults_workbook:
+        say(f"loading the default values of {defaults_workbook}")
+    defaults = load_defaults_workbook(Path(defaults_workbook)) if defaults_workbook else None
+    json_path, xml_path, report_path, lines_path = paths
+    say(f"assessing the customs lines of {path} -> {lines_path}")
+    assessment = assess_file(
+        path,
+        year,
+        lines_csv=lines_path,
+        suppliers=values,
+        prices=table,
+        cscf=cscf,
+        scenario_prices=scenario_prices,
+        declarant=facts,
+        defaults_table=defaults,
+    )
+    say(f"{assessment.lines} lines assessed; writing the declaration files")
+    write_declaration_json(assessment, json_path)
+    write_declaration_xml(assessment, xml_path)
+    say(f"writing {report_path}")
+    write_report_xlsx(assessment, report_path, lines_csv=lines_path)
+    say("done")
+    return AssessRun(
+        assessment=assessment,
+        outputs=[json_path, xml_path, report_path, lines_path],
+        suppliers=len({v.installation_id for v in values}),
+    )
