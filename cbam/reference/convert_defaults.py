@@ -347,97 +347,119 @@ def _country_of(sheet: str, title: object, path: Path) -> str:
 _CN_TEXT = re.compile(r"^\d[\d .\u00a0]*$")
 
 
-def _read_sheet(
-    ws: Any, sheet: str, path: Path, cells: _CellReader, notes: list[str]
-) -> Iterator[DefaultRow]:
-    rows = ws.iter_rows(values_only=True)
-    title = next(rows, (None,))
-    header = next(rows, ())
-    columns = _header_columns(header, sheet, path)
-    if columns is None:
-        return
-    country = _country_of(sheet, title[0] if title else None, path)
-    width = max(columns.values()) + 1
-    cn_column = get_column_letter(columns["cn"] + 1)
+@dataclass
+class _SheetReader:
+    """Reads the rows of one country sheet; remembers the sector and the last CN code seen."""
+
+    sheet: str
+    path: Path
+    country: str
+    columns: dict[str, int]
+    cells: _CellReader
+    notes: list[str]
     sector: Sector | None = None
     previous_cn: str | None = None
-    for number, raw in enumerate(rows, start=3):
-        row = [*raw, *([None] * width)]
-        values = {key: row[col] for key, col in columns.items()}
-        extra = [
-            (get_column_letter(i + 1), v)
-            for i, v in enumerate(raw)
-            if i >= width and _text(v) and i not in columns.values()
-        ]
+
+    @property
+    def width(self) -> int:
+        return max(self.columns.values()) + 1
+
+    def error(self, reason: str, where: str, field_name: str | None = None) -> InputError:
+        return InputError(
+            reason,
+            source=str(self.path),
+            location=f"sheet '{self.sheet}', {where}",
+            field=field_name,
+        )
+
+    def cn_cell(self, number: int) -> str:
+        return f"cell {get_column_letter(self.columns['cn'] + 1)}{number}"
+
+    def read(self, number: int, raw: Sequence[object]) -> DefaultRow | None:
+        """The row ``number`` as a DefaultRow; None for a section row or an empty row."""
+        row = [*raw, *([None] * self.width)]
+        values = {key: row[col] for key, col in self.columns.items()}
         code_cell = values["cn"]
         code_text = _text(code_cell)
         if code_text and not isinstance(code_cell, int | float) and not _CN_TEXT.match(code_text):
-            key = re.sub(r"\s+", " ", code_text).casefold()
-            if key not in _SECTIONS:
-                raise InputError(
-                    f"{code_text!r} is neither a CN code nor a known sector "
-                    f"({', '.join(sorted(_SECTIONS))})",
-                    source=str(path),
-                    location=f"sheet '{sheet}', cell {cn_column}{number}",
-                    field="Product CN Code",
-                )
-            sector = _SECTIONS[key]
-            continue
-        others = [values[k] for k, _ in _COLUMNS if k != "cn"]
+            self.sector = self.section(code_text, number)
+            return None
         if not code_text:
+            others = [values[k] for k, _ in _COLUMNS if k != "cn"]
             if not any(_text(v) for v in others):
-                continue
-            if previous_cn is None or sector is None:
-                raise InputError(
-                    "a row without a CN code before any CN code row",
-                    source=str(path),
-                    location=f"sheet '{sheet}', row {number}",
-                )
-            kind, cn = CONTINUATION, previous_cn
-            notes.append(
-                f"sheet '{sheet}', row {number}: continuation row without a CN code, kept "
-                f"under {cn}; it never answers a lookup."
-            )
+                return None
+            kind, cn = CONTINUATION, self.continued(number)
         else:
-            if isinstance(code_cell, float):
-                code_text = repr(code_cell).removesuffix(".0")
-            cn = compact_cn(code_text)
-            if not cn.isdigit() or len(cn) not in (4, 6, 8):
-                raise InputError(
-                    f"CN code {code_text!r} has {len(cn)} digits; the table uses 4, 6 or 8",
-                    source=str(path),
-                    location=f"sheet '{sheet}', cell {cn_column}{number}",
-                    field="Product CN Code",
-                )
-            if sector is None:
-                raise InputError(
-                    "a CN code row before any sector row (Cement, Fertilisers, ...)",
-                    source=str(path),
-                    location=f"sheet '{sheet}', row {number}",
-                )
-            heading = any(_text(values[k]).casefold() == "see below" for k in ("direct", "total"))
-            kind = HEADING if heading else GOOD
-            previous_cn = cn
+            kind, cn = self.coded(code_cell, code_text, values, number)
+        item = self.row(values, number, kind, cn)
+        self.note_extra_cells(raw, number)
+        return item
 
-        def num(key: str, values: dict[str, Any] = values, number: int = number) -> Decimal | None:
-            ref = f"{get_column_letter(columns[key] + 1)}{number}"
-            return cells.number(values[key], sheet, ref, key)
+    def section(self, code_text: str, number: int) -> Sector:
+        """The sector a section row names ("Cement", "Iron and steel" ...)."""
+        key = re.sub(r"\s+", " ", code_text).casefold()
+        if key not in _SECTIONS:
+            raise self.error(
+                f"{code_text!r} is neither a CN code nor a known sector "
+                f"({', '.join(sorted(_SECTIONS))})",
+                self.cn_cell(number),
+                "Product CN Code",
+            )
+        return _SECTIONS[key]
+
+    def continued(self, number: int) -> str:
+        """The CN code a row without one continues (the previous row's)."""
+        if self.previous_cn is None or self.sector is None:
+            raise self.error("a row without a CN code before any CN code row", f"row {number}")
+        self.notes.append(
+            f"sheet '{self.sheet}', row {number}: continuation row without a CN code, kept "
+            f"under {self.previous_cn}; it never answers a lookup."
+        )
+        return self.previous_cn
+
+    def coded(
+        self, code_cell: object, code_text: str, values: dict[str, object], number: int
+    ) -> tuple[str, str]:
+        """(kind, CN code) of a row that carries a CN code: a good, or a "see below" heading."""
+        if isinstance(code_cell, float):
+            code_text = repr(code_cell).removesuffix(".0")
+        cn = compact_cn(code_text)
+        if not cn.isdigit() or len(cn) not in (4, 6, 8):
+            raise self.error(
+                f"CN code {code_text!r} has {len(cn)} digits; the table uses 4, 6 or 8",
+                self.cn_cell(number),
+                "Product CN Code",
+            )
+        if self.sector is None:
+            raise self.error(
+                "a CN code row before any sector row (Cement, Fertilisers, ...)", f"row {number}"
+            )
+        heading = any(_text(values[k]).casefold() == "see below" for k in ("direct", "total"))
+        self.previous_cn = cn
+        return (HEADING if heading else GOOD), cn
+
+    def row(self, values: dict[str, object], number: int, kind: str, cn: str) -> DefaultRow:
+        """The DefaultRow of a good, heading or continuation row, each cell read exactly."""
+
+        def num(key: str) -> Decimal | None:
+            ref = f"{get_column_letter(self.columns[key] + 1)}{number}"
+            return self.cells.number(values[key], self.sheet, ref, key)
 
         route_cell = values["route"]
         routes = route_indicators(route_cell)
         if not routes and _text(route_cell) and _text(route_cell).casefold() not in NO_VALUE_TEXTS:
-            raise InputError(
+            raise self.error(
                 f"route indicator {route_cell!r} is not of the form '(A)' ... '(L)'",
-                source=str(path),
-                location=f"sheet '{sheet}', cell {get_column_letter(columns['route'] + 1)}{number}",
-                field="route",
+                f"cell {get_column_letter(self.columns['route'] + 1)}{number}",
+                "route",
             )
+        assert self.sector is not None  # coded() and continued() refuse rows before a sector
         total = num("total")
-        item = DefaultRow(
-            sheet=sheet,
+        return DefaultRow(
+            sheet=self.sheet,
             row=number,
-            country=country,
-            sector=sector,
+            country=self.country,
+            sector=self.sector,
             cn=cn,
             kind=kind,
             description=re.sub(r"\s+", " ", _text(values["description"])),
@@ -450,12 +472,37 @@ def _read_sheet(
             wb_2027=num("wb_2027"),
             wb_2028=num("wb_2028"),
         )
+
+    def note_extra_cells(self, raw: Sequence[object], number: int) -> None:
+        """Say which cells right of the table hold something; they are ignored."""
+        extra = [
+            (get_column_letter(i + 1), v)
+            for i, v in enumerate(raw)
+            if i >= self.width and _text(v) and i not in self.columns.values()
+        ]
         if extra:
             listed = ", ".join(f"{c}{number}={v!r}" for c, v in extra)
-            notes.append(
-                f"sheet '{sheet}', row {number}: cells outside the table ({listed}), ignored."
+            self.notes.append(
+                f"sheet '{self.sheet}', row {number}: cells outside the table ({listed}), ignored."
             )
-        yield item
+
+
+def _read_sheet(
+    ws: Any, sheet: str, path: Path, cells: _CellReader, notes: list[str]
+) -> Iterator[DefaultRow]:
+    """The rows of one country sheet (none when the sheet is no country table)."""
+    rows = ws.iter_rows(values_only=True)
+    title = next(rows, (None,))
+    header = next(rows, ())
+    columns = _header_columns(header, sheet, path)
+    if columns is None:
+        return
+    country = _country_of(sheet, title[0] if title else None, path)
+    reader = _SheetReader(sheet, path, country, columns, cells, notes)
+    for number, raw in enumerate(rows, start=3):
+        item = reader.read(number, raw)
+        if item is not None:
+            yield item
 
 
 def read_default_values_workbook(path: Path, *, files: tuple[str, ...] = ()) -> ParsedDefaults:
