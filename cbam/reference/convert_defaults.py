@@ -17,9 +17,7 @@ printed mark-up columns into a result: :mod:`cbam.reference.defaults` computes t
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,18 +33,26 @@ from openpyxl.utils.exceptions import InvalidFileException
 from cbam.codes import OTHER, compact_cn, iso_from_name
 from cbam.errors import InputError, UnknownCountryError
 from cbam.reference.cells import NO_VALUE_TEXTS, route_indicators, to_decimal
+from cbam.reference.default_rows import (
+    CONTINUATION,
+    DEFAULT_VALUES_CSV,
+    GOOD,
+    HEADING,
+    UNKNOWN,
+    UNKNOWN_COUNTRY_CSV,
+    DefaultRow,
+    decimal_text,
+    rows_to_csv,
+    unknown_rows_to_csv,
+)
 from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file, write_atomic
 from cbam.rules import Sector, markup
 
-DEFAULT_VALUES_CSV = "default_values.csv"
-UNKNOWN_COUNTRY_CSV = "default_values_unknown_country.csv"
 #: ``docs/data-notes.md`` of the source checkout (the converters run from a checkout).
 DATA_NOTES = Path(__file__).resolve().parents[2] / "docs" / "data-notes.md"
 
 #: Sheet name of the "Other countries and territories" table (cut at Excel's 31 characters).
 OTHER_SHEET = "_Other Countries and Territorie"
-#: The country_used code of Annex IV rows.
-UNKNOWN = "UNKNOWN"
 
 #: Relative tolerance for comparing a printed mark-up column with total x (1 + mark-up): the
 #: workbook stores binary doubles, so 1.1 x 1.3 prints as 1.4300000000000002.
@@ -79,75 +85,6 @@ _COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("route", ("route",)),
 )
 
-CSV_FIELDS: tuple[str, ...] = (
-    "sheet",
-    "row",
-    "country",
-    "sector",
-    "cn",
-    "kind",
-    "description",
-    "direct",
-    "indirect",
-    "total",
-    "total_text",
-    "route",
-    "wb_2026",
-    "wb_2027",
-    "wb_2028",
-)
-
-UNKNOWN_CSV_FIELDS: tuple[str, ...] = (
-    "line",
-    "sector",
-    "cn",
-    "kind",
-    "description",
-    "total",
-    "law_2026",
-    "law_2027",
-    "law_2028",
-    "route",
-)
-
-#: Row kinds: a good with values, a "see below" heading, a continuation of the previous row.
-GOOD, HEADING, CONTINUATION = "good", "heading", "continuation"
-
-
-@dataclass(frozen=True, slots=True)
-class DefaultRow:
-    """One row of a default-value table, each value exactly as the source holds it.
-
-    ``route`` is the production-route indicator(s) without brackets, ``"C/F"`` for a cell
-    reading "(C)/(F)", empty when none. ``total_text`` keeps the cell text when the total is
-    not a number ("–", "_", "see below"), so that a fall-back can quote it.
-    """
-
-    sheet: str
-    row: int
-    country: str
-    sector: Sector
-    cn: str
-    kind: str
-    description: str
-    direct: Decimal | None
-    indirect: Decimal | None
-    total: Decimal | None
-    total_text: str
-    route: str
-    wb_2026: Decimal | None
-    wb_2027: Decimal | None
-    wb_2028: Decimal | None
-
-    @property
-    def routes(self) -> tuple[str, ...]:
-        """The route indicators as a tuple (``"C/F"`` -> ``("C", "F")``)."""
-        return tuple(self.route.split("/")) if self.route else ()
-
-    def printed(self, year: int) -> Decimal | None:
-        """The source's own "including mark-up" column for ``year`` (2028 = 2028 onwards)."""
-        return (self.wb_2026, self.wb_2027, self.wb_2028)[min(year, 2028) - 2026]
-
 
 @dataclass
 class ParsedDefaults:
@@ -161,14 +98,6 @@ class ParsedDefaults:
 # --------------------------------------------------------------------------------------------
 # Cells
 # --------------------------------------------------------------------------------------------
-
-
-def _fmt(value: Decimal | None) -> str:
-    """CSV text of an exact decimal ('' for no value); never exponent notation."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    return text
 
 
 def _text(value: object) -> str:
@@ -537,66 +466,6 @@ def read_default_values_workbook(path: Path, *, files: tuple[str, ...] = ()) -> 
     return ParsedDefaults(info=info, rows=rows, notes=notes)
 
 
-def rows_to_csv(rows: Iterable[DefaultRow]) -> str:
-    """The CSV text of ``default_values.csv`` (UTF-8, ``\\n`` line ends)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for r in rows:
-        writer.writerow(
-            [
-                r.sheet,
-                r.row,
-                r.country,
-                r.sector.value,
-                r.cn,
-                r.kind,
-                r.description,
-                _fmt(r.direct),
-                _fmt(r.indirect),
-                _fmt(r.total),
-                r.total_text,
-                r.route,
-                _fmt(r.wb_2026),
-                _fmt(r.wb_2027),
-                _fmt(r.wb_2028),
-            ]
-        )
-    return buffer.getvalue()
-
-
-def _dec(text: str) -> Decimal | None:
-    return Decimal(text) if text else None
-
-
-def rows_from_csv(text: str) -> list[DefaultRow]:
-    """Parse ``default_values.csv`` back into rows (the inverse of :func:`rows_to_csv`)."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or tuple(header) != CSV_FIELDS:
-        raise ValueError(f"unexpected header {header!r}; expected {','.join(CSV_FIELDS)}")
-    return [
-        DefaultRow(
-            sheet=f[0],
-            row=int(f[1]),
-            country=f[2],
-            sector=Sector(f[3]),
-            cn=f[4],
-            kind=f[5],
-            description=f[6],
-            direct=_dec(f[7]),
-            indirect=_dec(f[8]),
-            total=_dec(f[9]),
-            total_text=f[10],
-            route=f[11],
-            wb_2026=_dec(f[12]),
-            wb_2027=_dec(f[13]),
-            wb_2028=_dec(f[14]),
-        )
-        for f in reader
-    ]
-
-
 # --------------------------------------------------------------------------------------------
 # Checks of the printed mark-up columns
 # --------------------------------------------------------------------------------------------
@@ -631,16 +500,16 @@ def markup_findings(rows: Iterable[DefaultRow]) -> list[str]:
         if r.kind != GOOD:
             if r.kind == HEADING and (r.direct is not None or r.total is not None):
                 findings.append(
-                    f"| {r.sheet} | {r.row} | {r.cn} | heading | "
-                    f"'see below' heading row carries a value (direct {_fmt(r.direct) or '–'}, "
-                    f"total {_fmt(r.total) or r.total_text}); headings never answer | |"
+                    f"| {r.sheet} | {r.row} | {r.cn} | heading | 'see below' heading row "
+                    f"carries a value (direct {decimal_text(r.direct) or '–'}, "
+                    f"total {decimal_text(r.total) or r.total_text}); headings never answer | |"
                 )
             continue
         printed = [(y, r.printed(y)) for y in (2026, 2027, 2028)]
         if r.total is None:
             shown = [p for _, p in printed if p is not None]
             if shown:
-                values = ", ".join(_fmt(p) for p in shown)
+                values = ", ".join(decimal_text(p) for p in shown)
                 findings.append(
                     f"| {r.sheet} | {r.row} | {r.cn} | shifted | total reads "
                     f"{r.total_text or 'blank'!r} but the mark-up columns hold {values} "
@@ -653,13 +522,13 @@ def markup_findings(rows: Iterable[DefaultRow]) -> list[str]:
             if value is None:
                 findings.append(
                     f"| {r.sheet} | {r.row} | {r.cn} | {year} | no printed value "
-                    f"(total {_fmt(r.total)}) | {_fmt(lawful)} |"
+                    f"(total {decimal_text(r.total)}) | {decimal_text(lawful)} |"
                 )
             elif not _close(value, lawful):
                 hint = _diagnose(r, year, value)
                 findings.append(
-                    f"| {r.sheet} | {r.row} | {r.cn} | {year} | {_fmt(value)}"
-                    f"{' (' + hint + ')' if hint else ''} | {_fmt(lawful)} |"
+                    f"| {r.sheet} | {r.row} | {r.cn} | {year} | {decimal_text(value)}"
+                    f"{' (' + hint + ')' if hint else ''} | {decimal_text(lawful)} |"
                 )
     return findings
 
@@ -943,57 +812,6 @@ def read_unknown_country_text(path: Path, *, files: tuple[str, ...] = ()) -> Par
     return ParsedDefaults(info=info, rows=rows, notes=notes)
 
 
-def unknown_rows_to_csv(rows: Iterable[DefaultRow]) -> str:
-    """The CSV text of ``default_values_unknown_country.csv``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(UNKNOWN_CSV_FIELDS)
-    for r in rows:
-        writer.writerow(
-            [
-                r.row,
-                r.sector.value,
-                r.cn,
-                r.kind,
-                r.description,
-                _fmt(r.total),
-                _fmt(r.wb_2026),
-                _fmt(r.wb_2027),
-                _fmt(r.wb_2028),
-                r.route,
-            ]
-        )
-    return buffer.getvalue()
-
-
-def unknown_rows_from_csv(text: str) -> list[DefaultRow]:
-    """Parse ``default_values_unknown_country.csv`` back into rows."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or tuple(header) != UNKNOWN_CSV_FIELDS:
-        raise ValueError(f"unexpected header {header!r}; expected {','.join(UNKNOWN_CSV_FIELDS)}")
-    return [
-        DefaultRow(
-            sheet="Annex IV",
-            row=int(f[0]),
-            country=UNKNOWN,
-            sector=Sector(f[1]),
-            cn=f[2],
-            kind=f[3],
-            description=f[4],
-            direct=None,
-            indirect=None,
-            total=_dec(f[5]),
-            total_text="see below" if f[3] == HEADING else "",
-            route=f[9],
-            wb_2026=_dec(f[6]),
-            wb_2027=_dec(f[7]),
-            wb_2028=_dec(f[8]),
-        )
-        for f in reader
-    ]
-
-
 def unknown_country_findings(rows: Iterable[DefaultRow]) -> list[str]:
     """Annex IV rows whose printed 2026-2028 values are not round(total x (1 + mark-up), 3).
 
@@ -1014,8 +832,8 @@ def unknown_country_findings(rows: Iterable[DefaultRow]) -> list[str]:
                     else "differs"
                 )
                 findings.append(
-                    f"| {r.row} | {r.cn} | {r.description[:40]} | {year} | {_fmt(printed)} | "
-                    f"{_fmt(lawful)} | {why} |"
+                    f"| {r.row} | {r.cn} | {r.description[:40]} | {year} | "
+                    f"{decimal_text(printed)} | {decimal_text(lawful)} | {why} |"
                 )
     return findings
 
