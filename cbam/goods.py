@@ -20,6 +20,7 @@ import csv
 import re
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -720,27 +721,52 @@ def category(name_or_cn: str | int | AggregatedCategory) -> AggregatedCategory:
     return _BY_NAME[name]
 
 
+class AnnexIIStatus(Protocol):
+    """Anything that knows whether it is an Annex II good (:class:`Good`, a category ...)."""
+
+    @property
+    def direct_only(self) -> bool: ...
+
+
+def _direct_only(goods: AnnexIIStatus | str) -> bool:
+    return category(goods).direct_only if isinstance(goods, str) else goods.direct_only
+
+
 def counts_indirect(
-    good_category: AggregatedCategory | Good | str,
+    good_category: AnnexIIStatus | str,
     *,
-    precursor_of: AggregatedCategory | Good | str | None = None,
+    precursor_of: AnnexIIStatus | str | None = None,
 ) -> bool:
     """Whether indirect emissions count, for a good itself or as a precursor of another good.
 
     Reg. (EU) 2023/956 Art. 7(1) and Annex II; IR 2025/2547 Art. 3(2) and Annex I pt 3.1
-    (cross-sectoral rule for precursors).
+    (cross-sectoral rules, last paragraph). Goods may be given as a :class:`Good`, an
+    :class:`AggregatedCategory` (or anything with ``direct_only``) or a category name or CN code.
 
-    * Own emissions (``precursor_of`` None): indirect emissions count unless the good is an
-      Annex II good (``direct_only``).
-    * As a precursor of ``precursor_of``: pt 3.1 says an Annex II complex good *includes* the
-      indirect emissions of its non-Annex-II precursors (steel from sintered ore) and a
-      non-Annex-II complex good *excludes* those of its Annex II precursors (ammonia from
-      hydrogen). With the like-for-like cases (both Annex II: direct only throughout; neither:
-      both channels) the rule reduces to: a precursor's indirect emissions count exactly when
-      the precursor itself is not an Annex II good - whatever the complex good is.
+    * Own emissions (``precursor_of`` None): a good's own indirect emissions count unless it is
+      an Annex II good (``direct_only``).
+    * ``good_category`` as a precursor of the complex good ``precursor_of``: pt 3.1 excludes
+      one case only, a complex good *not* listed in Annex II made from a precursor that *is*
+      listed (hydrogen in ammonia). In every other case the precursor's embedded indirect
+      emissions, as they count for the precursor itself in the definitive period, flow into the
+      complex good: an Annex II good includes those of its non-Annex-II precursors (sintered ore
+      in pig iron, as pt 3.1 says), goods outside Annex II keep those of theirs (ammonia in
+      urea), and an Annex II precursor of an Annex II good passes on what it carries, which is
+      nothing of its own electricity but the share of *its* non-Annex-II precursors (the sinter
+      in pig iron reaches crude steel).
+
+    >>> counts_indirect("Cement"), counts_indirect("Crude steel")
+    (True, False)
+    >>> counts_indirect("Hydrogen", precursor_of="Ammonia")
+    False
+    >>> counts_indirect("Pig iron", precursor_of="Crude steel")
+    True
+    >>> counts_indirect("Hydrogen", precursor_of="Plastics")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: field 'good': unknown goods category 'Plastics'; valid names: ...
     """
-    own = good_category.category if isinstance(good_category, Good) else category(good_category)
-    if precursor_of is not None:
-        # Validates the complex good's name; its Annex II status does not change the answer.
-        category(precursor_of.category if isinstance(precursor_of, Good) else precursor_of)
-    return not own.direct_only
+    precursor = _direct_only(good_category)
+    if precursor_of is None:
+        return not precursor
+    return not (precursor and not _direct_only(precursor_of))
