@@ -36,6 +36,7 @@ from pydantic import (
 
 from cbam.codes import validate_cn, validate_country
 from cbam.errors import CbamError, InputError
+from cbam.yamlfile import load_yaml
 
 # --------------------------------------------------------------------------------------------
 # Numbers
@@ -464,7 +465,7 @@ def load_installation(path: str | Path) -> Installation:
         raise InputError("the installation file is not UTF-8 text", source=source) from None
     data: Any
     if file.suffix.lower() in (".yaml", ".yml"):
-        data = _load_yaml(text, source)
+        data = load_yaml(text, source=source)
     else:
         try:
             data = json.loads(text, parse_float=Decimal)
@@ -479,25 +480,6 @@ def load_installation(path: str | Path) -> Installation:
             # (RecursionError): no installation file looks like that.
             raise InputError(f"not a usable JSON installation file: {exc}", source=source) from None
     return parse_installation(data, source=source)
-
-
-def _load_yaml(text: str, source: str) -> Any:
-    # PyYAML is optional (extra "yaml"); import it only when a YAML file is read.
-    try:
-        import yaml
-    except ImportError:
-        raise InputError(
-            "reading YAML needs PyYAML (pip install 'cbam[yaml]'); or give the file as JSON",
-            source=source,
-        ) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        # PyYAML's own text spans several lines with a caret drawing; keep one line.
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
-        raise InputError(f"not valid YAML: {problem}", source=source, location=location) from None
 
 
 def check_installation(installation: Installation) -> None:
