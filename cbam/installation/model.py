@@ -324,6 +324,31 @@ class Installation(BaseModel):
         The production processes: good, CN codes, activity level (t; MWh for electricity),
         direct emissions (t CO2e), heat (TJ), waste gas (TJ), electricity (MWh, t CO2/MWh) and
         precursors (t).
+
+    Examples
+    --------
+    Read one from a file with :func:`load_installation`, or validate a parsed document:
+
+    >>> kiln = parse_installation(
+    ...     {
+    ...         "installation": {"name": "Kiln", "country": "TR"},
+    ...         "processes": [
+    ...             {"id": "P1", "good": "cement clinker", "activity_level": 1000,
+    ...              "direct_emissions": 850}
+    ...         ],
+    ...     }
+    ... )
+    >>> kiln.processes[0].activity_level, kiln.processes[0].direct_emissions
+    (Decimal('1000'), Decimal('850'))
+    >>> parse_installation(
+    ...     {"installation": {"name": "Kiln", "country": "TR"},
+    ...      "processes": [{"id": "P1", "good": "cement clinker", "activity_level": 0}]},
+    ...     source="kiln.json",
+    ... )
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: kiln.json, processes[0], field 'activity_level': activity level is \
+zero: no goods were produced, so no specific embedded emissions exist (IR 2025/2547 Eq. 57 ...)
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -451,6 +476,16 @@ def load_installation(path: str | Path) -> Installation:
     ------
     InputError
         Naming the file, the JSON path (``processes[1].precursors[0]``) and the field.
+
+    Examples
+    --------
+    >>> plant = load_installation("samples/installations/cement.json")
+    >>> plant.installation.name, [p.good for p in plant.processes]
+    ('Example Cement Producer', ['cement'])
+    >>> load_installation("samples/installations/missing.json")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: samples/installations/missing.json: cannot read the installation ...
     """
     file = Path(path)
     source = str(file)

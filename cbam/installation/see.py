@@ -110,6 +110,26 @@ def compute_see(
     InputError
         And its subclasses, naming the file, the JSON path and the field (a cycle of precursors,
         a missing emission factor, an unknown CN code or country ...).
+
+    Examples
+    --------
+    The Commission's cement example (communication template, example 1), as an installation file:
+
+    >>> from cbam.installation import load_installation
+    >>> result = compute_see(load_installation("samples/installations/cement.json"))
+    >>> cement = result.process("P1")
+    >>> round(cement.see_direct, 4), round(cement.see_indirect, 4)  # t CO2e per t
+    (Decimal('0.7852'), Decimal('0.1222'))
+    >>> from cbam.installation import parse_installation
+    >>> compute_see(parse_installation(
+    ...     {"installation": {"name": "Kiln", "country": "TR"},
+    ...      "processes": [{"id": "P1", "good": "cement clinker", "activity_level": 10,
+    ...                     "heat": {"imported_tj": 5}}]},
+    ...     source="kiln.json",
+    ... ))
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: kiln.json, processes[0].heat, field 'imported_ef': imported heat ...
     """
     check_installation(installation)
     ctx = _Context(installation, lookups or PackagedLookups(), year)

@@ -5,10 +5,10 @@ the official sources) and the run-time lookups (:mod:`cbam.reference.defaults`, 
 so that looking up a default value never imports the converters or openpyxl.
 
 >>> row = rows_from_csv(rows_to_csv([]) + "China,6,CN,cement,25231000,good,Clinker,"
-...                     "1.35,0.04,1.39,,A,1.529,1.668,1.807\n")[0]
+...                     "1.35,0.04,1.39,,A,1.529,1.668,1.807\\n")[0]
 >>> row.total, row.routes, row.printed(2030)
 (Decimal('1.39'), ('A',), Decimal('1.807'))
->>> rows_from_csv("cn,total\n")  # doctest: +ELLIPSIS
+>>> rows_from_csv("cn,total\\n")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
     ...
 ValueError: unexpected header ['cn', 'total']; expected sheet,row,country,...

@@ -158,6 +158,25 @@ def fill_template(installation: Any, template: str | Path, out: str | Path) -> N
     Raises :class:`cbam.errors.InputError` when the template is not a v2.x template, when a
     target cell holds a formula, or when the installation does not fit the template (too many
     processes, precursors or streams; a good or country the template does not list).
+
+    Examples
+    --------
+    ``reference_dir`` is the folder of the official sources (``../shared/reference``).
+
+    >>> import tempfile
+    >>> from cbam.formats.template import read_template
+    >>> from cbam.installation import load_installation
+    >>> plant = load_installation("samples/installations/cement.json")
+    >>> blank = reference_dir / "xlsx" / "communication-template-v2.1.1-blank.xlsx"
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     fill_template(plant, blank, Path(folder) / "cement.xlsx")
+    ...     filled = read_template(Path(folder) / "cement.xlsx")
+    >>> filled.version, filled.installation_dict["installation"]
+    ('2.1.1', {'name': 'Example Cement Producer', 'country': 'TR'})
+    >>> fill_template({"processes": [{"id": "P1", "good": "plastics"}]}, blank, "out.xlsx")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: processes[0].good, field 'good': good 'plastics' is not one of the ...
     """
     blank, target = Path(template), Path(out)
     if target.exists() and blank.exists() and os.path.samefile(blank, target):

@@ -115,6 +115,21 @@ def read_template(path: str | Path) -> TemplateWorkbook:
     InputError
         Naming file, sheet and cell, for a file that is not a template, a damaged file, a text in
         a numeric input cell, or an unsupported version.
+
+    Examples
+    --------
+    ``reference_dir`` is the folder of the official sources (``../shared/reference``); example 1
+    of the Commission's template is a cement installation:
+
+    >>> book = read_template(reference_dir / "xlsx" / "example-1-cement.xlsx")
+    >>> book.version, book.installation_dict["installation"]
+    ('2.1', {'name': 'Example Cement Producer', 'country': 'TR'})
+    >>> [(row["cn"], round(row["see_direct"], 4)) for row in book.workbook_summary]
+    [('25232900', Decimal('0.7852'))]
+    >>> read_template("samples/declarant.json")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: samples/declarant.json: not an Excel workbook (.xlsx): the file is ...
     """
     file = Path(path)
     data, summary, version, notes, details = read_workbook(file)
