@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from cbam.declaration.suppliers import load_suppliers
     from cbam.formats.imports import read_imports
     from cbam.formats.qreport import build_qreport, read_qreport, validate_qreport, write_qreport
-    from cbam.formats.template import fill_template, read_template
+    from cbam.formats.template.fill import fill_template
+    from cbam.formats.template.read import read_template
     from cbam.goods import AggregatedCategory, Good, good
     from cbam.installation import (
         Installation,
@@ -63,12 +64,12 @@ _LAZY: dict[str, str] = {
     "load_suppliers": "cbam.declaration.suppliers",
     "ImportLine": "cbam.declaration.model",
     "read_imports": "cbam.formats.imports",
-    "read_template": "cbam.formats.template",
+    "read_template": "cbam.formats.template.read",
     "build_qreport": "cbam.formats.qreport",
     "read_qreport": "cbam.formats.qreport",
     "validate_qreport": "cbam.formats.qreport",
     "write_qreport": "cbam.formats.qreport",
-    "fill_template": "cbam.formats.template",
+    "fill_template": "cbam.formats.template.fill",
     "AggregatedCategory": "cbam.goods",
     "Good": "cbam.goods",
     "good": "cbam.goods",

@@ -21,6 +21,14 @@ class CbamError(Exception):
         Where in that file: ``"row 12"``, ``"sheet China, cell E14"``, ``"processes[1]"``.
     field:
         The field, column or key concerned.
+
+    Examples
+    --------
+    >>> err = CbamError("not a number", source="imports.csv", location="row 12", field="net_mass")
+    >>> str(err)
+    "imports.csv, row 12, field 'net_mass': not a number"
+    >>> err.reason, err.location
+    ('not a number', 'row 12')
     """
 
     def __init__(
@@ -65,19 +73,50 @@ class CbamError(Exception):
 
 
 class InputError(CbamError, ValueError):
-    """A value or file supplied by the user is invalid."""
+    """A value or file supplied by the user is invalid.
+
+    >>> import cbam
+    >>> try:
+    ...     cbam.benchmark("2523 10 00", "A", year=2025)
+    ... except InputError as exc:
+    ...     print(exc.field, "-", exc.reason)
+    year - year 2025 is outside the definitive period (2026 onwards) this library computes
+    >>> issubclass(InputError, ValueError)
+    True
+    """
 
 
 class UnknownCNCodeError(InputError):
-    """A CN code that is malformed, or that no catalogue knows."""
+    """A CN code that is malformed, or that no catalogue knows.
+
+    >>> import cbam
+    >>> cbam.good("72O8 10 00")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.UnknownCNCodeError: CN code '72O8 10 00' contains characters other than digits, ...
+    """
 
 
 class NotACbamGoodError(InputError):
-    """A well-formed CN code of goods outside Annex I of Reg. (EU) 2023/956 (e.g. 7204 scrap)."""
+    """A well-formed CN code of goods outside Annex I of Reg. (EU) 2023/956 (e.g. 7204 scrap).
+
+    >>> import cbam
+    >>> cbam.good("7602 00 11")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.NotACbamGoodError: field 'cn': CN 7602 00 11 (aluminium waste and scrap) is not ...
+    """
 
 
 class UnknownCountryError(InputError):
-    """A country code that is not ISO 3166-1 alpha-2 (nor a customs code the law names)."""
+    """A country code that is not ISO 3166-1 alpha-2 (nor a customs code the law names).
+
+    >>> import cbam
+    >>> cbam.grid_factor("ZZ")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.UnknownCountryError: field 'country': country code 'ZZ' is not an ISO 3166-1 ...
+    """
 
 
 class NotCbamOriginError(InputError):
@@ -88,8 +127,25 @@ class NotCbamOriginError(InputError):
 
 
 class ReferenceDataError(CbamError):
-    """The reference data cannot answer: no value anywhere, or a dataset file is damaged."""
+    """The reference data cannot answer: no value anywhere, or a dataset file is damaged.
+
+    >>> from cbam.reference.manifest import dataset
+    >>> dataset("default_values").legal_act
+    'IR 2025/2621 Annex I'
+    >>> dataset("steel_prices")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.ReferenceDataError: ...manifest.json: dataset 'steel_prices' is not packaged; ...
+    """
 
 
 class NoValueError(ReferenceDataError, LookupError):
-    """No value exists for a lookup, not even after the fall-backs the law allows."""
+    """No value exists for a lookup, not even after the fall-backs the law allows.
+
+    >>> import cbam
+    >>> try:
+    ...     cbam.grid_factor("FR")
+    ... except NoValueError as exc:
+    ...     print(exc.reason)
+    IR 2025/2621 Annex II has no grid factor for France (FR): it is an EU member state
+    """

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -71,6 +71,16 @@ class AggregatedCategory(BaseModel):
         Gases of Reg. (EU) 2023/956 Annex I for the category (CO2, N2O, PFCs).
     template_name : str
         How the Commission communication template v2.1.1 spells the category.
+
+    Examples
+    --------
+    >>> cement = category("Cement")
+    >>> cement.sector.value, cement.direct_only, cement.precursors, cement.functional_unit
+    ('cement', False, ('Cement clinker', 'Calcined clay'), 't clinker contained')
+    >>> category("Plastics")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: field 'good': unknown goods category 'Plastics'; valid names: ...
     """
 
     model_config = ConfigDict(frozen=True)
@@ -99,160 +109,200 @@ _CO2_PFC = ("CO2", "PFC")
 _FERRO = ("FeMn", "FeCr", "FeNi")
 
 
-def _cat(
-    name: str,
-    sector: Sector,
-    direct_only: bool,
-    precursors: Iterable[str],
-    unit: str,
-    gases: tuple[str, ...],
-    template: str,
-) -> AggregatedCategory:
-    return AggregatedCategory(
-        name=name,
-        sector=sector,
-        direct_only=direct_only,
-        precursors=tuple(precursors),
-        functional_unit=unit,
-        greenhouse_gases=gases,
-        template_name=template,
-    )
-
-
+# One entry per aggregated goods category, in the order of IR 2025/2547 Annex I Table 1.
+# Sources per field: sector and greenhouse_gases, Reg. (EU) 2023/956 Annex I; direct_only, its
+# Annex II (electricity added by Reg. (EU) 2025/2083 Art. 1(29)); precursors, IR 2025/2547
+# Annex I points 3.2 to 3.19; functional_unit, IR 2025/2547 Art. 4.
 # The template spells a few categories differently ("Calcined clays " with a trailing space,
 # "Sintered Ore", "Direct reduced iron", one "Alloys (FeMn, FeCr, FeNi)" category, "Electricity
 # (export to EU)"); the canonical names follow IR 2025/2547 Annex I Table 1 and interfaces.md.
 _CATEGORY_LIST: tuple[AggregatedCategory, ...] = (
-    _cat("Calcined clay", Sector.CEMENT, False, (), UNIT_TONNE, _CO2, "Calcined clays "),
-    _cat("Cement clinker", Sector.CEMENT, False, (), UNIT_CLINKER, _CO2, "Cement clinker"),
-    _cat(
-        "Cement",
-        Sector.CEMENT,
-        False,
-        ("Cement clinker", "Calcined clay"),
-        UNIT_CLINKER,
-        _CO2,
-        "Cement",
+    AggregatedCategory(
+        name="Calcined clay",
+        sector=Sector.CEMENT,
+        direct_only=False,
+        precursors=(),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Calcined clays ",
     ),
-    _cat("Aluminous cement", Sector.CEMENT, False, (), UNIT_TONNE, _CO2, "Aluminous cement"),
-    _cat("Hydrogen", Sector.HYDROGEN, True, (), UNIT_TONNE, _CO2, "Hydrogen"),
+    AggregatedCategory(
+        name="Cement clinker",
+        sector=Sector.CEMENT,
+        direct_only=False,
+        precursors=(),
+        functional_unit=UNIT_CLINKER,
+        greenhouse_gases=_CO2,
+        template_name="Cement clinker",
+    ),
+    AggregatedCategory(
+        name="Cement",
+        sector=Sector.CEMENT,
+        direct_only=False,
+        precursors=("Cement clinker", "Calcined clay"),
+        functional_unit=UNIT_CLINKER,
+        greenhouse_gases=_CO2,
+        template_name="Cement",
+    ),
+    AggregatedCategory(
+        name="Aluminous cement",
+        sector=Sector.CEMENT,
+        direct_only=False,
+        precursors=(),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Aluminous cement",
+    ),
+    AggregatedCategory(
+        name="Hydrogen",
+        sector=Sector.HYDROGEN,
+        direct_only=True,
+        precursors=(),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Hydrogen",
+    ),
     # Ammonia is not in Annex II: its indirect emissions count. The template's "Indirect
     # relevant (definitive)" = FALSE for ammonia contradicts the law (methodology 1.8).
-    _cat("Ammonia", Sector.FERTILISERS, False, ("Hydrogen",), UNIT_NITROGEN, _CO2, "Ammonia"),
-    _cat(
-        "Nitric acid",
-        Sector.FERTILISERS,
-        False,
-        ("Ammonia",),
-        UNIT_NITROGEN,
-        _CO2_N2O,
-        "Nitric acid",
+    AggregatedCategory(
+        name="Ammonia",
+        sector=Sector.FERTILISERS,
+        direct_only=False,
+        precursors=("Hydrogen",),
+        functional_unit=UNIT_NITROGEN,
+        greenhouse_gases=_CO2,
+        template_name="Ammonia",
+    ),
+    AggregatedCategory(
+        name="Nitric acid",
+        sector=Sector.FERTILISERS,
+        direct_only=False,
+        precursors=("Ammonia",),
+        functional_unit=UNIT_NITROGEN,
+        greenhouse_gases=_CO2_N2O,
+        template_name="Nitric acid",
     ),
     # 3102 10: Annex I names CO2 and N2O for heading 3102; IR 2025/2547 Table 1 gives CO2 for urea.
-    _cat("Urea", Sector.FERTILISERS, False, ("Ammonia",), UNIT_NITROGEN, _CO2, "Urea"),
-    _cat(
-        "Mixed fertilisers",
-        Sector.FERTILISERS,
-        False,
-        ("Ammonia", "Nitric acid", "Urea", "Mixed fertilisers"),
-        UNIT_NITROGEN,
-        _CO2_N2O,
-        "Mixed fertilisers",
+    AggregatedCategory(
+        name="Urea",
+        sector=Sector.FERTILISERS,
+        direct_only=False,
+        precursors=("Ammonia",),
+        functional_unit=UNIT_NITROGEN,
+        greenhouse_gases=_CO2,
+        template_name="Urea",
+    ),
+    AggregatedCategory(
+        name="Mixed fertilisers",
+        sector=Sector.FERTILISERS,
+        direct_only=False,
+        precursors=("Ammonia", "Nitric acid", "Urea", "Mixed fertilisers"),
+        functional_unit=UNIT_NITROGEN,
+        greenhouse_gases=_CO2_N2O,
+        template_name="Mixed fertilisers",
     ),
     # Agglomerated iron ore 2601 12 00 is in Annex I but NOT in Annex II: direct + indirect.
-    _cat("Sintered ore", Sector.IRON_STEEL, False, (), UNIT_TONNE, _CO2, "Sintered Ore"),
-    _cat(
-        "Pig iron",
-        Sector.IRON_STEEL,
-        True,
-        ("Sintered ore", *_FERRO, "Hydrogen", "Pig iron", "DRI"),
-        UNIT_TONNE,
-        _CO2,
-        "Pig iron",
+    AggregatedCategory(
+        name="Sintered ore",
+        sector=Sector.IRON_STEEL,
+        direct_only=False,
+        precursors=(),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Sintered Ore",
     ),
-    _cat(
-        "FeMn",
-        Sector.IRON_STEEL,
-        True,
-        ("Sintered ore",),
-        UNIT_TONNE,
-        _CO2,
-        "Alloys (FeMn, FeCr, FeNi)",
+    AggregatedCategory(
+        name="Pig iron",
+        sector=Sector.IRON_STEEL,
+        direct_only=True,
+        precursors=("Sintered ore", *_FERRO, "Hydrogen", "Pig iron", "DRI"),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Pig iron",
     ),
-    _cat(
-        "FeCr",
-        Sector.IRON_STEEL,
-        True,
-        ("Sintered ore",),
-        UNIT_TONNE,
-        _CO2,
-        "Alloys (FeMn, FeCr, FeNi)",
+    AggregatedCategory(
+        name="FeMn",
+        sector=Sector.IRON_STEEL,
+        direct_only=True,
+        precursors=("Sintered ore",),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Alloys (FeMn, FeCr, FeNi)",
     ),
-    _cat(
-        "FeNi",
-        Sector.IRON_STEEL,
-        True,
-        ("Sintered ore",),
-        UNIT_TONNE,
-        _CO2,
-        "Alloys (FeMn, FeCr, FeNi)",
+    AggregatedCategory(
+        name="FeCr",
+        sector=Sector.IRON_STEEL,
+        direct_only=True,
+        precursors=("Sintered ore",),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Alloys (FeMn, FeCr, FeNi)",
     ),
-    _cat(
-        "DRI",
-        Sector.IRON_STEEL,
-        True,
-        ("Sintered ore", "Hydrogen", *_FERRO, "Pig iron", "DRI"),
-        UNIT_TONNE,
-        _CO2,
-        "Direct reduced iron",
+    AggregatedCategory(
+        name="FeNi",
+        sector=Sector.IRON_STEEL,
+        direct_only=True,
+        precursors=("Sintered ore",),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Alloys (FeMn, FeCr, FeNi)",
     ),
-    _cat(
-        "Crude steel",
-        Sector.IRON_STEEL,
-        True,
-        ("Pig iron", "DRI", *_FERRO, "Crude steel"),
-        UNIT_TONNE,
-        _CO2,
-        "Crude steel",
+    AggregatedCategory(
+        name="DRI",
+        sector=Sector.IRON_STEEL,
+        direct_only=True,
+        precursors=("Sintered ore", "Hydrogen", *_FERRO, "Pig iron", "DRI"),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Direct reduced iron",
     ),
-    _cat(
-        "Iron or steel products",
-        Sector.IRON_STEEL,
-        True,
-        ("Crude steel", "Pig iron", "DRI", *_FERRO, "Iron or steel products"),
-        UNIT_TONNE,
-        _CO2,
-        "Iron or steel products",
+    AggregatedCategory(
+        name="Crude steel",
+        sector=Sector.IRON_STEEL,
+        direct_only=True,
+        precursors=("Pig iron", "DRI", *_FERRO, "Crude steel"),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Crude steel",
+    ),
+    AggregatedCategory(
+        name="Iron or steel products",
+        sector=Sector.IRON_STEEL,
+        direct_only=True,
+        precursors=("Crude steel", "Pig iron", "DRI", *_FERRO, "Iron or steel products"),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2,
+        template_name="Iron or steel products",
     ),
     # Secondary melting treats unwrought aluminium from other sources as a precursor
     # (IR 2025/2547 Annex I pt 3.17.2.2).
-    _cat(
-        "Unwrought aluminium",
-        Sector.ALUMINIUM,
-        True,
-        ("Unwrought aluminium",),
-        UNIT_TONNE,
-        _CO2_PFC,
-        "Unwrought aluminium",
+    AggregatedCategory(
+        name="Unwrought aluminium",
+        sector=Sector.ALUMINIUM,
+        direct_only=True,
+        precursors=("Unwrought aluminium",),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2_PFC,
+        template_name="Unwrought aluminium",
     ),
-    _cat(
-        "Aluminium products",
-        Sector.ALUMINIUM,
-        True,
-        ("Unwrought aluminium", "Aluminium products"),
-        UNIT_TONNE,
-        _CO2_PFC,
-        "Aluminium products",
+    AggregatedCategory(
+        name="Aluminium products",
+        sector=Sector.ALUMINIUM,
+        direct_only=True,
+        precursors=("Unwrought aluminium", "Aluminium products"),
+        functional_unit=UNIT_TONNE,
+        greenhouse_gases=_CO2_PFC,
+        template_name="Aluminium products",
     ),
     # Electricity became an Annex II good through Reg. (EU) 2025/2083 Art. 1(29).
-    _cat(
-        "Electricity",
-        Sector.ELECTRICITY,
-        True,
-        (),
-        UNIT_ELECTRICITY,
-        _CO2,
-        "Electricity (export to EU)",
+    AggregatedCategory(
+        name="Electricity",
+        sector=Sector.ELECTRICITY,
+        direct_only=True,
+        precursors=(),
+        functional_unit=UNIT_ELECTRICITY,
+        greenhouse_gases=_CO2,
+        template_name="Electricity (export to EU)",
     ),
 )
 
@@ -483,6 +533,12 @@ class Good(BaseModel):
         Where the code comes from: the template v2.1.1, or the CN 2025 codes of the acts.
     scope_note : str or None
         A limit on the scope the code alone does not show (``ex`` codes such as 2507 00 80).
+
+    Examples
+    --------
+    >>> coil = good("7208 10 00")
+    >>> coil.category.name, coil.sector.value, coil.direct_only, coil.functional_unit
+    ('Iron or steel products', 'iron_steel', True, 't')
     """
 
     model_config = ConfigDict(frozen=True)
@@ -610,6 +666,16 @@ def good(cn: str | int, *, calcined: bool | None = None) -> Good:
     NotACbamGoodError
         A code excluded by Reg. (EU) 2023/956 Annex I (7204 scrap, 7202 ferro-silicon, ...), not
         listed there at all, or ``2507 00 80`` with ``calcined=False``.
+
+    Examples
+    --------
+    >>> good("2523 10 00").category.name
+    'Cement clinker'
+    >>> good("7204 10 00")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.NotACbamGoodError: field 'cn': CN 7204 10 00 (ferrous waste and scrap, ...) is \
+not a CBAM good: excluded by the exceptions to chapter 72 in Reg. (EU) 2023/956 Annex I ...
     """
     if calcined is None and isinstance(cn, str):
         found = _catalogue().get(cn)  # an 8-digit code of the catalogue: a CBAM good
@@ -685,27 +751,52 @@ def category(name_or_cn: str | int | AggregatedCategory) -> AggregatedCategory:
     return _BY_NAME[name]
 
 
+class AnnexIIStatus(Protocol):
+    """Anything that knows whether it is an Annex II good (:class:`Good`, a category ...)."""
+
+    @property
+    def direct_only(self) -> bool: ...
+
+
+def _direct_only(goods: AnnexIIStatus | str) -> bool:
+    return category(goods).direct_only if isinstance(goods, str) else goods.direct_only
+
+
 def counts_indirect(
-    good_category: AggregatedCategory | Good | str,
+    good_category: AnnexIIStatus | str,
     *,
-    precursor_of: AggregatedCategory | Good | str | None = None,
+    precursor_of: AnnexIIStatus | str | None = None,
 ) -> bool:
     """Whether indirect emissions count, for a good itself or as a precursor of another good.
 
     Reg. (EU) 2023/956 Art. 7(1) and Annex II; IR 2025/2547 Art. 3(2) and Annex I pt 3.1
-    (cross-sectoral rule for precursors).
+    (cross-sectoral rules, last paragraph). Goods may be given as a :class:`Good`, an
+    :class:`AggregatedCategory` (or anything with ``direct_only``) or a category name or CN code.
 
-    * Own emissions (``precursor_of`` None): indirect emissions count unless the good is an
-      Annex II good (``direct_only``).
-    * As a precursor of ``precursor_of``: pt 3.1 says an Annex II complex good *includes* the
-      indirect emissions of its non-Annex-II precursors (steel from sintered ore) and a
-      non-Annex-II complex good *excludes* those of its Annex II precursors (ammonia from
-      hydrogen). With the like-for-like cases (both Annex II: direct only throughout; neither:
-      both channels) the rule reduces to: a precursor's indirect emissions count exactly when
-      the precursor itself is not an Annex II good - whatever the complex good is.
+    * Own emissions (``precursor_of`` None): a good's own indirect emissions count unless it is
+      an Annex II good (``direct_only``).
+    * ``good_category`` as a precursor of the complex good ``precursor_of``: pt 3.1 excludes
+      one case only, a complex good *not* listed in Annex II made from a precursor that *is*
+      listed (hydrogen in ammonia). In every other case the precursor's embedded indirect
+      emissions, as they count for the precursor itself in the definitive period, flow into the
+      complex good: an Annex II good includes those of its non-Annex-II precursors (sintered ore
+      in pig iron, as pt 3.1 says), goods outside Annex II keep those of theirs (ammonia in
+      urea), and an Annex II precursor of an Annex II good passes on what it carries, which is
+      nothing of its own electricity but the share of *its* non-Annex-II precursors (the sinter
+      in pig iron reaches crude steel).
+
+    >>> counts_indirect("Cement"), counts_indirect("Crude steel")
+    (True, False)
+    >>> counts_indirect("Hydrogen", precursor_of="Ammonia")
+    False
+    >>> counts_indirect("Pig iron", precursor_of="Crude steel")
+    True
+    >>> counts_indirect("Hydrogen", precursor_of="Plastics")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: field 'good': unknown goods category 'Plastics'; valid names: ...
     """
-    own = good_category.category if isinstance(good_category, Good) else category(good_category)
-    if precursor_of is not None:
-        # Validates the complex good's name; its Annex II status does not change the answer.
-        category(precursor_of.category if isinstance(precursor_of, Good) else precursor_of)
-    return not own.direct_only
+    precursor = _direct_only(good_category)
+    if precursor_of is None:
+        return not precursor
+    return not (precursor and not _direct_only(precursor_of))

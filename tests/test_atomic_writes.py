@@ -17,12 +17,12 @@ from cbam.declaration.model import Assessment
 from cbam.errors import InputError
 from cbam.formats import declaration_files as declaration_module
 from cbam.formats import lines as lines_module
-from cbam.formats import template_fill as fill_module
 from cbam.formats import workbook as workbook_module
 from cbam.formats.declaration_files import write_declaration_json, write_declaration_xml
 from cbam.formats.imports import read_imports
 from cbam.formats.lines import LinesCsvWriter
 from cbam.formats.qreport import write as qreport_write
+from cbam.formats.template import fill as fill_module
 from cbam.formats.workbook import write_report_xlsx
 
 from .bad_inputs.conftest import assert_refused, cli

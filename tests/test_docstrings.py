@@ -28,6 +28,27 @@ PUBLIC = sorted(n for n in cbam.__all__ if n != "__version__")
 #: as expected failures until their docstrings follow the convention (then they pass strictly).
 PENDING: dict[str, str] = {}
 
+#: Public names whose ``>>>`` example is still to be written by the lead (issue 12): reported as
+#: expected failures until it is.
+EXAMPLE_PENDING = frozenset(
+    {
+        "Assessment",
+        "DeclarantFile",
+        "ImportLine",
+        "LineCost",
+        "SupplierValue",
+        "assess",
+        "build_qreport",
+        "cost_line",
+        "load_declarant",
+        "load_suppliers",
+        "read_imports",
+        "read_qreport",
+        "validate_qreport",
+        "write_qreport",
+    }
+)
+
 #: Public names that implement a rule of law: their docstrings cite it and name units.
 LAW = (
     "AggregatedCategory",
@@ -156,6 +177,20 @@ def test_class_documents_its_fields(name: str) -> None:
     assert missing == [], f"cbam.{name}: fields not documented: {missing}"
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, id=n, marks=[pytest.mark.xfail(reason="example pending", strict=False)])
+        if n in EXAMPLE_PENDING
+        else pytest.param(n, id=n)
+        for n in PUBLIC
+    ],
+)
+def test_has_a_runnable_example(name: str) -> None:
+    """Every public name shows its use in a ``>>>`` example (run by pytest --doctest-modules)."""
+    assert ">>> " in _doc(name), f"cbam.{name}: no >>> example in its docstring"
+
+
 @pytest.mark.parametrize("name", _params(LAW))
 def test_law_names_its_source_and_units(name: str) -> None:
     doc = _doc(name)
@@ -166,6 +201,7 @@ def test_law_names_its_source_and_units(name: str) -> None:
 def test_the_law_list_names_public_things() -> None:
     assert set(LAW) <= set(PUBLIC)
     assert set(PENDING) <= set(PUBLIC)
+    assert set(EXAMPLE_PENDING) <= set(PUBLIC)
 
 
 def test_the_section_parser() -> None:

@@ -331,23 +331,41 @@ def test_counts_indirect_own_emissions() -> None:
     assert counts_indirect("electricity") is False
 
 
-def test_counts_indirect_cross_rule() -> None:
-    # Annex II complex good with a non-Annex-II precursor: the precursor's indirect counts.
-    assert counts_indirect("sintered ore", precursor_of="pig iron") is True
-    # non-Annex-II complex good with an Annex II precursor: the precursor's indirect does not.
-    assert counts_indirect("hydrogen", precursor_of="ammonia") is False
-    # like with like
-    assert counts_indirect("crude steel", precursor_of="iron or steel products") is False
-    assert counts_indirect("cement clinker", precursor_of="cement") is True
-    with pytest.raises(InputError):
+@pytest.mark.parametrize(
+    ("precursor", "complex_good", "counts"),
+    [
+        # pt 3.1, first sentence: an Annex II complex good includes the indirect emissions of a
+        # precursor not listed in Annex II.
+        ("sintered ore", "pig iron", True),
+        # pt 3.1, second sentence: a complex good not in Annex II leaves out those of a listed
+        # precursor (hydrogen 2804 10 00 is in Annex II, ammonia 2814 is not).
+        ("hydrogen", "ammonia", False),
+        ("2804 10 00", "2814 10 00", False),
+        # Neither sentence applies: the general rule of pt 3.1 (embedded emissions of precursors
+        # within the system boundary) keeps what counts for the precursor.
+        ("pig iron", "crude steel", True),  # both in Annex II
+        ("crude steel", "iron or steel products", True),  # both in Annex II
+        ("ammonia", "urea", True),  # neither in Annex II
+        ("cement clinker", "cement", True),  # neither in Annex II
+    ],
+)
+def test_counts_indirect_cross_rule(precursor: str, complex_good: str, counts: bool) -> None:
+    assert counts_indirect(precursor, precursor_of=complex_good) is counts
+    assert counts_indirect(category(precursor), precursor_of=category(complex_good)) is counts
+
+
+def test_counts_indirect_names_an_unknown_good() -> None:
+    with pytest.raises(InputError) as err:
         counts_indirect("hydrogen", precursor_of="plastics")
+    assert err.value.field == "good" and "'plastics'" in err.value.reason
 
 
 @given(st.sampled_from(categories()), st.sampled_from(categories()))
-def test_counts_indirect_depends_only_on_the_precursor(
+def test_counts_indirect_excludes_only_annex_ii_precursors_of_other_goods(
     precursor: AggregatedCategory, complex_good: AggregatedCategory
 ) -> None:
-    assert counts_indirect(precursor, precursor_of=complex_good) == (not precursor.direct_only)
+    excluded = precursor.direct_only and not complex_good.direct_only
+    assert counts_indirect(precursor, precursor_of=complex_good) is (not excluded)
 
 
 @given(st.sampled_from(all_goods()))

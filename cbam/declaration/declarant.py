@@ -23,6 +23,7 @@ from pydantic import (
 
 from cbam.codes import validate_country
 from cbam.errors import InputError
+from cbam.yamlfile import load_yaml
 
 Text70 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=70)]
 Text128 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
@@ -151,23 +152,7 @@ def _read_mapping(path: Path) -> Any:
             source=str(path),
         ) from None
     if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml
-        except ImportError:
-            raise InputError(
-                "reading YAML needs PyYAML: pip install 'cbam[yaml]'", source=str(path)
-            ) from None
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            # PyYAML's own text spans several lines with a caret drawing; keep one line.
-            mark = getattr(exc, "problem_mark", None)
-            problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
-            raise InputError(
-                f"not valid YAML: {problem}",
-                source=str(path),
-                location=f"line {mark.line + 1}, column {mark.column + 1}" if mark else None,
-            ) from None
+        return load_yaml(text, source=str(path))
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -168,49 +168,15 @@ def attribute_process(
         process, stream_total, source=source, location=location
     )
     notes.extend(dir_notes)
-    heat, wg, el = process.heat, process.waste_gas, process.electricity
-
-    heat_imp = _ZERO
-    if heat.imported_tj > 0:
-        if heat.imported_ef is None:
-            raise InputError(
-                "imported heat needs its emission factor in t CO2/TJ: the supplier's verified "
-                "value, or the standard factor of the fuel most used in the country's industry "
-                "divided by 0.9 (IR 2025/2547 Annex III A.2.2)",
-                source=source,
-                location=f"{location}.heat",
-                field="imported_ef",
-            )
-        heat_imp = heat_emissions(heat.imported_tj, heat.imported_ef)
-
-    heat_exp = _ZERO
-    heat_exp_note = None
-    if heat.exported_tj > 0:
-        ef = heat.exported_ef
-        if ef is None:
-            ef = EXPORTED_HEAT_DEFAULT_EF
-            heat_exp_note = (
-                "exported heat has no emission factor: natural gas in a 90 % boiler assumed, "
-                "56.1/0.9 t CO2/TJ (IR 2025/2547 Annex III A.3, Annex II G Table 1)"
-            )
-            notes.append(heat_exp_note)
-        heat_exp = heat_emissions(heat.exported_tj, ef)
-
+    heat_imp = _imported_heat(process, source=source, location=location)
+    heat_exp, heat_exp_note = _exported_heat(process)
+    if heat_exp_note is not None:
+        notes.append(heat_exp_note)
+    wg = process.waste_gas
     wg_imp = waste_gas_import_correction(wg.imported_tj)
     corr = WASTE_GAS_CORR if wg.corr_eta is None else wg.corr_eta
     wg_exp = waste_gas_export_correction(wg.exported_tj, corr)
-
-    el_prod = _ZERO
-    if el.produced_mwh > 0:
-        if el.produced_ef is None:
-            raise InputError(
-                "electricity produced in the process needs its emission factor in t CO2/MWh "
-                "(IR 2025/2547 Annex II D, e.g. Eq. 38 from the fuels used)",
-                source=source,
-                location=f"{location}.electricity",
-                field="produced_ef",
-            )
-        el_prod = electricity_emissions(el.produced_mwh, el.produced_ef)
+    el_prod = _produced_electricity(process, source=source, location=location)
 
     direct, zeroed = attributed_direct(dir_em, heat_imp, heat_exp, wg_imp, wg_exp, el_prod)
     if zeroed:
@@ -242,14 +208,10 @@ def attribute_process(
     )
     indirect = _ZERO
     if factor.value is not None:
-        indirect = electricity_emissions(el.consumed_mwh, factor.value)
-    if factor.basis == "grid factor" and factor.provenance is not None:
-        notes.append(
-            f"no electricity emission factor given: grid factor {factor.value} t CO2/MWh of "
-            f"{factor.provenance.country_used} used ({factor.provenance.dataset}, "
-            f"{factor.provenance.location})"
-            + (f"; {factor.provenance.fallback}" if factor.provenance.fallback else "")
-        )
+        indirect = electricity_emissions(process.electricity.consumed_mwh, factor.value)
+    grid_note = _grid_factor_note(factor)
+    if grid_note is not None:
+        notes.append(grid_note)
     return Attribution(
         dir_em_star=dir_em,
         dir_em_basis=basis,
@@ -259,6 +221,65 @@ def attribute_process(
         indirect=indirect,
         electricity_factor=factor,
         notes=tuple(notes),
+    )
+
+
+def _imported_heat(process: Process, *, source: str | None, location: str) -> Decimal:
+    """Em_H,imp of IR 2025/2547 Annex III A.3; the emission factor must be given."""
+    heat = process.heat
+    if heat.imported_tj <= 0:
+        return _ZERO
+    if heat.imported_ef is None:
+        raise InputError(
+            "imported heat needs its emission factor in t CO2/TJ: the supplier's verified "
+            "value, or the standard factor of the fuel most used in the country's industry "
+            "divided by 0.9 (IR 2025/2547 Annex III A.2.2)",
+            source=source,
+            location=f"{location}.heat",
+            field="imported_ef",
+        )
+    return heat_emissions(heat.imported_tj, heat.imported_ef)
+
+
+def _exported_heat(process: Process) -> tuple[Decimal, str | None]:
+    """Em_H,exp of IR 2025/2547 Annex III A.3, and the note when natural gas was assumed."""
+    heat = process.heat
+    if heat.exported_tj <= 0:
+        return _ZERO, None
+    if heat.exported_ef is not None:
+        return heat_emissions(heat.exported_tj, heat.exported_ef), None
+    note = (
+        "exported heat has no emission factor: natural gas in a 90 % boiler assumed, "
+        "56.1/0.9 t CO2/TJ (IR 2025/2547 Annex III A.3, Annex II G Table 1)"
+    )
+    return heat_emissions(heat.exported_tj, EXPORTED_HEAT_DEFAULT_EF), note
+
+
+def _produced_electricity(process: Process, *, source: str | None, location: str) -> Decimal:
+    """Em_el,prod of IR 2025/2547 Annex II D Eq. 35; the emission factor must be given."""
+    el = process.electricity
+    if el.produced_mwh <= 0:
+        return _ZERO
+    if el.produced_ef is None:
+        raise InputError(
+            "electricity produced in the process needs its emission factor in t CO2/MWh "
+            "(IR 2025/2547 Annex II D, e.g. Eq. 38 from the fuels used)",
+            source=source,
+            location=f"{location}.electricity",
+            field="produced_ef",
+        )
+    return electricity_emissions(el.produced_mwh, el.produced_ef)
+
+
+def _grid_factor_note(factor: ElectricityFactor) -> str | None:
+    """The note saying which grid factor stood in for a missing electricity factor."""
+    if factor.basis != "grid factor" or factor.provenance is None:
+        return None
+    return (
+        f"no electricity emission factor given: grid factor {factor.value} t CO2/MWh of "
+        f"{factor.provenance.country_used} used ({factor.provenance.dataset}, "
+        f"{factor.provenance.location})"
+        + (f"; {factor.provenance.fallback}" if factor.provenance.fallback else "")
     )
 
 

@@ -36,6 +36,7 @@ from pydantic import (
 
 from cbam.codes import validate_cn, validate_country
 from cbam.errors import CbamError, InputError
+from cbam.yamlfile import load_yaml
 
 # --------------------------------------------------------------------------------------------
 # Numbers
@@ -323,6 +324,31 @@ class Installation(BaseModel):
         The production processes: good, CN codes, activity level (t; MWh for electricity),
         direct emissions (t CO2e), heat (TJ), waste gas (TJ), electricity (MWh, t CO2/MWh) and
         precursors (t).
+
+    Examples
+    --------
+    Read one from a file with :func:`load_installation`, or validate a parsed document:
+
+    >>> kiln = parse_installation(
+    ...     {
+    ...         "installation": {"name": "Kiln", "country": "TR"},
+    ...         "processes": [
+    ...             {"id": "P1", "good": "cement clinker", "activity_level": 1000,
+    ...              "direct_emissions": 850}
+    ...         ],
+    ...     }
+    ... )
+    >>> kiln.processes[0].activity_level, kiln.processes[0].direct_emissions
+    (Decimal('1000'), Decimal('850'))
+    >>> parse_installation(
+    ...     {"installation": {"name": "Kiln", "country": "TR"},
+    ...      "processes": [{"id": "P1", "good": "cement clinker", "activity_level": 0}]},
+    ...     source="kiln.json",
+    ... )
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: kiln.json, processes[0], field 'activity_level': activity level is \
+zero: no goods were produced, so no specific embedded emissions exist (IR 2025/2547 Eq. 57 ...)
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -450,6 +476,16 @@ def load_installation(path: str | Path) -> Installation:
     ------
     InputError
         Naming the file, the JSON path (``processes[1].precursors[0]``) and the field.
+
+    Examples
+    --------
+    >>> plant = load_installation("samples/installations/cement.json")
+    >>> plant.installation.name, [p.good for p in plant.processes]
+    ('Example Cement Producer', ['cement'])
+    >>> load_installation("samples/installations/missing.json")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: samples/installations/missing.json: cannot read the installation ...
     """
     file = Path(path)
     source = str(file)
@@ -464,7 +500,7 @@ def load_installation(path: str | Path) -> Installation:
         raise InputError("the installation file is not UTF-8 text", source=source) from None
     data: Any
     if file.suffix.lower() in (".yaml", ".yml"):
-        data = _load_yaml(text, source)
+        data = load_yaml(text, source=source)
     else:
         try:
             data = json.loads(text, parse_float=Decimal)
@@ -479,25 +515,6 @@ def load_installation(path: str | Path) -> Installation:
             # (RecursionError): no installation file looks like that.
             raise InputError(f"not a usable JSON installation file: {exc}", source=source) from None
     return parse_installation(data, source=source)
-
-
-def _load_yaml(text: str, source: str) -> Any:
-    # PyYAML is optional (extra "yaml"); import it only when a YAML file is read.
-    try:
-        import yaml
-    except ImportError:
-        raise InputError(
-            "reading YAML needs PyYAML (pip install 'cbam[yaml]'); or give the file as JSON",
-            source=source,
-        ) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        # PyYAML's own text spans several lines with a caret drawing; keep one line.
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
-        raise InputError(f"not valid YAML: {problem}", source=source, location=location) from None
 
 
 def check_installation(installation: Installation) -> None:

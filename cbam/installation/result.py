@@ -181,6 +181,19 @@ class InstallationResult(_Frozen):
         Energy input of the fuels, TJ.
     notes : tuple of str
         Defaults, fall-backs and assumptions used.
+
+    Examples
+    --------
+    >>> from cbam.installation import compute_see, load_installation
+    >>> result = compute_see(load_installation("samples/installations/cement.json"))
+    >>> result.installation, result.year, [p.id for p in result.processes]
+    ('Example Cement Producer', 2023, ['P1'])
+    >>> result.total_stream_emissions, result.biomass_co2  # t CO2e; t CO2 zero-rated
+    (Decimal('1037310.000'), Decimal('6225.000'))
+    >>> result.process("P9")
+    Traceback (most recent call last):
+        ...
+    KeyError: 'P9'
     """
 
     installation: str

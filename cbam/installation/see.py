@@ -19,11 +19,12 @@ Decisions a user should know (also in docs/methodology.md):
   default: all of it is direct.
 - Precursors originating in the EU or an Annex III exempt country count zero (still listed),
   even when the supplier gave values.
-- Definitive period (Reg. (EU) 2023/956 Art. 7 and Annex II; IR 2025/2547 Annex I pt 3.1): a
-  good's own indirect emissions count unless it is an Annex II good; a precursor's indirect
-  emissions count unless a non-Annex-II good uses an Annex II precursor. A purchased Annex II
-  precursor contributes no definitive indirect emissions (its communication does not separate the
-  share of its own non-Annex-II precursors).
+- Definitive period (Reg. (EU) 2023/956 Art. 7 and Annex II; IR 2025/2547 Annex I pt 3.1, the
+  one rule of :func:`cbam.goods.counts_indirect`): a good's own indirect emissions count unless
+  it is an Annex II good; a precursor's definitive indirect emissions count unless a
+  non-Annex-II good uses an Annex II precursor. A purchased Annex II precursor contributes no
+  definitive indirect emissions (its communication does not separate the share of its own
+  non-Annex-II precursors).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from decimal import Decimal
 
 from cbam.codes import compact_cn, counts_zero, validate_cn
 from cbam.errors import CbamError, InputError, NoValueError, ReferenceDataError
+from cbam.goods import counts_indirect
 from cbam.installation.attribution import Attribution, attribute_process, specific
 from cbam.installation.lookups import (
     CategoryLike,
@@ -108,6 +110,26 @@ def compute_see(
     InputError
         And its subclasses, naming the file, the JSON path and the field (a cycle of precursors,
         a missing emission factor, an unknown CN code or country ...).
+
+    Examples
+    --------
+    The Commission's cement example (communication template, example 1), as an installation file:
+
+    >>> from cbam.installation import load_installation
+    >>> result = compute_see(load_installation("samples/installations/cement.json"))
+    >>> cement = result.process("P1")
+    >>> round(cement.see_direct, 4), round(cement.see_indirect, 4)  # t CO2e per t
+    (Decimal('0.7852'), Decimal('0.1222'))
+    >>> from cbam.installation import parse_installation
+    >>> compute_see(parse_installation(
+    ...     {"installation": {"name": "Kiln", "country": "TR"},
+    ...      "processes": [{"id": "P1", "good": "cement clinker", "activity_level": 10,
+    ...                     "heat": {"imported_tj": 5}}]},
+    ...     source="kiln.json",
+    ... ))
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: kiln.json, processes[0].heat, field 'imported_ef': imported heat ...
     """
     check_installation(installation)
     ctx = _Context(installation, lookups or PackagedLookups(), year)
@@ -257,7 +279,7 @@ class _Context:
         see_dir = see_complex(attribution.direct, emb_dir, al)
         see_ind = see_complex(attribution.indirect, emb_ind, al)
 
-        own_indirect_counts = not category.direct_only
+        own_indirect_counts = counts_indirect(category)
         own_ind_def = attribution.indirect if own_indirect_counts else _ZERO
         emb_ind_def = sum((p.embedded_indirect_definitive for p in precursors), _ZERO)
         see_ind_def = see_complex(own_ind_def, emb_ind_def, al)
@@ -310,7 +332,7 @@ class _Context:
         if pre.from_process is not None:
             made = self.results[pre.from_process]
             cat = self.categories[pre.from_process]
-            counts = _indirect_counts(good, cat)
+            counts = counts_indirect(cat, precursor_of=good)
             return PrecursorResult(
                 index=j,
                 name=pre.name,
@@ -331,7 +353,7 @@ class _Context:
             )
 
         cat = self._precursor_category(pre, where)
-        counts = _indirect_counts(good, cat)
+        counts = counts_indirect(cat, precursor_of=good)
         label = pre.name or pre.good or pre.cn
         if pre.country is not None and counts_zero(pre.country):
             note = None
@@ -558,15 +580,6 @@ class _Context:
             + "), the conservative choice; give 'cn' to use the exact code"
         )
         return best, choice
-
-
-def _indirect_counts(good: CategoryLike, precursor: CategoryLike) -> bool:
-    """IR 2025/2547 Annex I pt 3.1: does the precursor's indirect count in ``good``?
-
-    Not when a good outside Annex II of Reg. (EU) 2023/956 uses an Annex II precursor;
-    otherwise yes (an Annex II good includes its non-Annex-II precursors' indirect emissions).
-    """
-    return not (not good.direct_only and precursor.direct_only)
 
 
 def _missing(what: str, exc: ImportError) -> ReferenceDataError:

@@ -78,6 +78,18 @@ def default_value(
         The country code is not ISO 3166-1 alpha-2.
     InputError
         The code has several rows by production route and ``route`` is missing or not among them.
+
+    Examples
+    --------
+    >>> clinker = default_value("2523 10 00", "CN", route="A")
+    >>> clinker.total, clinker.value_used(2026), clinker.location
+    (Decimal('1.39'), Decimal('1.5290'), "sheet 'China', row 6")
+    >>> default_value("7208 10 00", "AL").country_used  # no Albanian row: other countries
+    'OTHER'
+    >>> default_value("2523 10 00", "XX")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.UnknownCountryError: country code 'XX' is not an ISO 3166-1 alpha-2 code
     """
     from cbam.goods import good
     from cbam.reference.defaults import packaged_defaults
@@ -113,6 +125,20 @@ def load_defaults_workbook(path: str | Path) -> DefaultValueTable:
     InputError
         The file is not a readable default-value workbook (the reason names the file and what is
         missing).
+
+    Examples
+    --------
+    ``reference_dir`` is the folder of the official sources (``../shared/reference``).
+
+    >>> table = load_defaults_workbook(
+    ...     reference_dir / "xlsx" / "default-values-ir-2025-2621-v1-2026-02-04.xlsx"
+    ... )
+    >>> table.info.version, default_value("2523 10 00", "CN", route="A", table=table).total
+    ('v1', Decimal('1.39'))
+    >>> load_defaults_workbook("samples/declarant.json")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: samples/declarant.json: not a readable Excel workbook (.xlsx): ...
     """
     from cbam.reference.defaults import load_defaults_workbook as load
 
@@ -143,6 +169,16 @@ def benchmark(cn: str | int, column: str, *, year: int, route: str | None = None
     Benchmark
         ``value`` in t CO2e per t of good (``unit``), with ``dataset``, ``location`` and ``note``
         (which route or period was used and why).
+
+    Examples
+    --------
+    >>> grey_clinker = benchmark("2523 10 00", "A", year=2026, route="A")
+    >>> grey_clinker.value, grey_clinker.unit
+    (Decimal('0.666'), 't CO2e/t')
+    >>> benchmark("2523 10 00", "C", year=2026)
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: field 'column': benchmark column must be 'A' or 'B', got 'C'
     """
     from cbam.goods import good
     from cbam.reference.benchmarks import benchmark as lookup
@@ -164,6 +200,15 @@ def grid_factor(country: str) -> EmissionFactor:
     EmissionFactor
         ``value`` in t CO2e per MWh, with ``dataset``, ``location``, ``country_used`` and
         ``fallback`` ("Other countries and territories" when the country has no entry).
+
+    Examples
+    --------
+    >>> grid_factor("CN").value
+    Decimal('0.605')
+    >>> grid_factor("FR")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.NoValueError: ...: IR 2025/2621 Annex II has no grid factor for France (FR): ...
     """
     from cbam.reference.factors import grid_factor as lookup
 
@@ -184,6 +229,18 @@ def electricity_factor(country: str) -> EmissionFactor:
         ``value`` in t CO2e per MWh (``unit``), with ``dataset`` and ``location``; the EU factor
         applies (``country_used="EU"``), and ``fallback`` says so, when Annex III lists no value
         for the country.
+
+    Examples
+    --------
+    >>> electricity_factor("UA").value
+    Decimal('0.907')
+    >>> china = electricity_factor("CN")
+    >>> china.country_used, china.value
+    ('EU', Decimal('0.612'))
+    >>> electricity_factor("NO")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: field 'country': electricity from Norway (NO) is not a CBAM import: ...
     """
     from cbam.reference.factors import electricity_factor as lookup
 

@@ -17,9 +17,7 @@ printed mark-up columns into a result: :mod:`cbam.reference.defaults` computes t
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,18 +33,26 @@ from openpyxl.utils.exceptions import InvalidFileException
 from cbam.codes import OTHER, compact_cn, iso_from_name
 from cbam.errors import InputError, UnknownCountryError
 from cbam.reference.cells import NO_VALUE_TEXTS, route_indicators, to_decimal
+from cbam.reference.default_rows import (
+    CONTINUATION,
+    DEFAULT_VALUES_CSV,
+    GOOD,
+    HEADING,
+    UNKNOWN,
+    UNKNOWN_COUNTRY_CSV,
+    DefaultRow,
+    decimal_text,
+    rows_to_csv,
+    unknown_rows_to_csv,
+)
 from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file, write_atomic
 from cbam.rules import Sector, markup
 
-DEFAULT_VALUES_CSV = "default_values.csv"
-UNKNOWN_COUNTRY_CSV = "default_values_unknown_country.csv"
 #: ``docs/data-notes.md`` of the source checkout (the converters run from a checkout).
 DATA_NOTES = Path(__file__).resolve().parents[2] / "docs" / "data-notes.md"
 
 #: Sheet name of the "Other countries and territories" table (cut at Excel's 31 characters).
 OTHER_SHEET = "_Other Countries and Territorie"
-#: The country_used code of Annex IV rows.
-UNKNOWN = "UNKNOWN"
 
 #: Relative tolerance for comparing a printed mark-up column with total x (1 + mark-up): the
 #: workbook stores binary doubles, so 1.1 x 1.3 prints as 1.4300000000000002.
@@ -79,75 +85,6 @@ _COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("route", ("route",)),
 )
 
-CSV_FIELDS: tuple[str, ...] = (
-    "sheet",
-    "row",
-    "country",
-    "sector",
-    "cn",
-    "kind",
-    "description",
-    "direct",
-    "indirect",
-    "total",
-    "total_text",
-    "route",
-    "wb_2026",
-    "wb_2027",
-    "wb_2028",
-)
-
-UNKNOWN_CSV_FIELDS: tuple[str, ...] = (
-    "line",
-    "sector",
-    "cn",
-    "kind",
-    "description",
-    "total",
-    "law_2026",
-    "law_2027",
-    "law_2028",
-    "route",
-)
-
-#: Row kinds: a good with values, a "see below" heading, a continuation of the previous row.
-GOOD, HEADING, CONTINUATION = "good", "heading", "continuation"
-
-
-@dataclass(frozen=True, slots=True)
-class DefaultRow:
-    """One row of a default-value table, each value exactly as the source holds it.
-
-    ``route`` is the production-route indicator(s) without brackets, ``"C/F"`` for a cell
-    reading "(C)/(F)", empty when none. ``total_text`` keeps the cell text when the total is
-    not a number ("–", "_", "see below"), so that a fall-back can quote it.
-    """
-
-    sheet: str
-    row: int
-    country: str
-    sector: Sector
-    cn: str
-    kind: str
-    description: str
-    direct: Decimal | None
-    indirect: Decimal | None
-    total: Decimal | None
-    total_text: str
-    route: str
-    wb_2026: Decimal | None
-    wb_2027: Decimal | None
-    wb_2028: Decimal | None
-
-    @property
-    def routes(self) -> tuple[str, ...]:
-        """The route indicators as a tuple (``"C/F"`` -> ``("C", "F")``)."""
-        return tuple(self.route.split("/")) if self.route else ()
-
-    def printed(self, year: int) -> Decimal | None:
-        """The source's own "including mark-up" column for ``year`` (2028 = 2028 onwards)."""
-        return (self.wb_2026, self.wb_2027, self.wb_2028)[min(year, 2028) - 2026]
-
 
 @dataclass
 class ParsedDefaults:
@@ -161,14 +98,6 @@ class ParsedDefaults:
 # --------------------------------------------------------------------------------------------
 # Cells
 # --------------------------------------------------------------------------------------------
-
-
-def _fmt(value: Decimal | None) -> str:
-    """CSV text of an exact decimal ('' for no value); never exponent notation."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    return text
 
 
 def _text(value: object) -> str:
@@ -347,97 +276,119 @@ def _country_of(sheet: str, title: object, path: Path) -> str:
 _CN_TEXT = re.compile(r"^\d[\d .\u00a0]*$")
 
 
-def _read_sheet(
-    ws: Any, sheet: str, path: Path, cells: _CellReader, notes: list[str]
-) -> Iterator[DefaultRow]:
-    rows = ws.iter_rows(values_only=True)
-    title = next(rows, (None,))
-    header = next(rows, ())
-    columns = _header_columns(header, sheet, path)
-    if columns is None:
-        return
-    country = _country_of(sheet, title[0] if title else None, path)
-    width = max(columns.values()) + 1
-    cn_column = get_column_letter(columns["cn"] + 1)
+@dataclass
+class _SheetReader:
+    """Reads the rows of one country sheet; remembers the sector and the last CN code seen."""
+
+    sheet: str
+    path: Path
+    country: str
+    columns: dict[str, int]
+    cells: _CellReader
+    notes: list[str]
     sector: Sector | None = None
     previous_cn: str | None = None
-    for number, raw in enumerate(rows, start=3):
-        row = [*raw, *([None] * width)]
-        values = {key: row[col] for key, col in columns.items()}
-        extra = [
-            (get_column_letter(i + 1), v)
-            for i, v in enumerate(raw)
-            if i >= width and _text(v) and i not in columns.values()
-        ]
+
+    @property
+    def width(self) -> int:
+        return max(self.columns.values()) + 1
+
+    def error(self, reason: str, where: str, field_name: str | None = None) -> InputError:
+        return InputError(
+            reason,
+            source=str(self.path),
+            location=f"sheet '{self.sheet}', {where}",
+            field=field_name,
+        )
+
+    def cn_cell(self, number: int) -> str:
+        return f"cell {get_column_letter(self.columns['cn'] + 1)}{number}"
+
+    def read(self, number: int, raw: Sequence[object]) -> DefaultRow | None:
+        """The row ``number`` as a DefaultRow; None for a section row or an empty row."""
+        row = [*raw, *([None] * self.width)]
+        values = {key: row[col] for key, col in self.columns.items()}
         code_cell = values["cn"]
         code_text = _text(code_cell)
         if code_text and not isinstance(code_cell, int | float) and not _CN_TEXT.match(code_text):
-            key = re.sub(r"\s+", " ", code_text).casefold()
-            if key not in _SECTIONS:
-                raise InputError(
-                    f"{code_text!r} is neither a CN code nor a known sector "
-                    f"({', '.join(sorted(_SECTIONS))})",
-                    source=str(path),
-                    location=f"sheet '{sheet}', cell {cn_column}{number}",
-                    field="Product CN Code",
-                )
-            sector = _SECTIONS[key]
-            continue
-        others = [values[k] for k, _ in _COLUMNS if k != "cn"]
+            self.sector = self.section(code_text, number)
+            return None
         if not code_text:
+            others = [values[k] for k, _ in _COLUMNS if k != "cn"]
             if not any(_text(v) for v in others):
-                continue
-            if previous_cn is None or sector is None:
-                raise InputError(
-                    "a row without a CN code before any CN code row",
-                    source=str(path),
-                    location=f"sheet '{sheet}', row {number}",
-                )
-            kind, cn = CONTINUATION, previous_cn
-            notes.append(
-                f"sheet '{sheet}', row {number}: continuation row without a CN code, kept "
-                f"under {cn}; it never answers a lookup."
-            )
+                return None
+            kind, cn = CONTINUATION, self.continued(number)
         else:
-            if isinstance(code_cell, float):
-                code_text = repr(code_cell).removesuffix(".0")
-            cn = compact_cn(code_text)
-            if not cn.isdigit() or len(cn) not in (4, 6, 8):
-                raise InputError(
-                    f"CN code {code_text!r} has {len(cn)} digits; the table uses 4, 6 or 8",
-                    source=str(path),
-                    location=f"sheet '{sheet}', cell {cn_column}{number}",
-                    field="Product CN Code",
-                )
-            if sector is None:
-                raise InputError(
-                    "a CN code row before any sector row (Cement, Fertilisers, ...)",
-                    source=str(path),
-                    location=f"sheet '{sheet}', row {number}",
-                )
-            heading = any(_text(values[k]).casefold() == "see below" for k in ("direct", "total"))
-            kind = HEADING if heading else GOOD
-            previous_cn = cn
+            kind, cn = self.coded(code_cell, code_text, values, number)
+        item = self.row(values, number, kind, cn)
+        self.note_extra_cells(raw, number)
+        return item
 
-        def num(key: str, values: dict[str, Any] = values, number: int = number) -> Decimal | None:
-            ref = f"{get_column_letter(columns[key] + 1)}{number}"
-            return cells.number(values[key], sheet, ref, key)
+    def section(self, code_text: str, number: int) -> Sector:
+        """The sector a section row names ("Cement", "Iron and steel" ...)."""
+        key = re.sub(r"\s+", " ", code_text).casefold()
+        if key not in _SECTIONS:
+            raise self.error(
+                f"{code_text!r} is neither a CN code nor a known sector "
+                f"({', '.join(sorted(_SECTIONS))})",
+                self.cn_cell(number),
+                "Product CN Code",
+            )
+        return _SECTIONS[key]
+
+    def continued(self, number: int) -> str:
+        """The CN code a row without one continues (the previous row's)."""
+        if self.previous_cn is None or self.sector is None:
+            raise self.error("a row without a CN code before any CN code row", f"row {number}")
+        self.notes.append(
+            f"sheet '{self.sheet}', row {number}: continuation row without a CN code, kept "
+            f"under {self.previous_cn}; it never answers a lookup."
+        )
+        return self.previous_cn
+
+    def coded(
+        self, code_cell: object, code_text: str, values: dict[str, object], number: int
+    ) -> tuple[str, str]:
+        """(kind, CN code) of a row that carries a CN code: a good, or a "see below" heading."""
+        if isinstance(code_cell, float):
+            code_text = repr(code_cell).removesuffix(".0")
+        cn = compact_cn(code_text)
+        if not cn.isdigit() or len(cn) not in (4, 6, 8):
+            raise self.error(
+                f"CN code {code_text!r} has {len(cn)} digits; the table uses 4, 6 or 8",
+                self.cn_cell(number),
+                "Product CN Code",
+            )
+        if self.sector is None:
+            raise self.error(
+                "a CN code row before any sector row (Cement, Fertilisers, ...)", f"row {number}"
+            )
+        heading = any(_text(values[k]).casefold() == "see below" for k in ("direct", "total"))
+        self.previous_cn = cn
+        return (HEADING if heading else GOOD), cn
+
+    def row(self, values: dict[str, object], number: int, kind: str, cn: str) -> DefaultRow:
+        """The DefaultRow of a good, heading or continuation row, each cell read exactly."""
+
+        def num(key: str) -> Decimal | None:
+            ref = f"{get_column_letter(self.columns[key] + 1)}{number}"
+            return self.cells.number(values[key], self.sheet, ref, key)
 
         route_cell = values["route"]
         routes = route_indicators(route_cell)
         if not routes and _text(route_cell) and _text(route_cell).casefold() not in NO_VALUE_TEXTS:
-            raise InputError(
+            raise self.error(
                 f"route indicator {route_cell!r} is not of the form '(A)' ... '(L)'",
-                source=str(path),
-                location=f"sheet '{sheet}', cell {get_column_letter(columns['route'] + 1)}{number}",
-                field="route",
+                f"cell {get_column_letter(self.columns['route'] + 1)}{number}",
+                "route",
             )
+        assert self.sector is not None  # coded() and continued() refuse rows before a sector
         total = num("total")
-        item = DefaultRow(
-            sheet=sheet,
+        return DefaultRow(
+            sheet=self.sheet,
             row=number,
-            country=country,
-            sector=sector,
+            country=self.country,
+            sector=self.sector,
             cn=cn,
             kind=kind,
             description=re.sub(r"\s+", " ", _text(values["description"])),
@@ -450,12 +401,37 @@ def _read_sheet(
             wb_2027=num("wb_2027"),
             wb_2028=num("wb_2028"),
         )
+
+    def note_extra_cells(self, raw: Sequence[object], number: int) -> None:
+        """Say which cells right of the table hold something; they are ignored."""
+        extra = [
+            (get_column_letter(i + 1), v)
+            for i, v in enumerate(raw)
+            if i >= self.width and _text(v) and i not in self.columns.values()
+        ]
         if extra:
             listed = ", ".join(f"{c}{number}={v!r}" for c, v in extra)
-            notes.append(
-                f"sheet '{sheet}', row {number}: cells outside the table ({listed}), ignored."
+            self.notes.append(
+                f"sheet '{self.sheet}', row {number}: cells outside the table ({listed}), ignored."
             )
-        yield item
+
+
+def _read_sheet(
+    ws: Any, sheet: str, path: Path, cells: _CellReader, notes: list[str]
+) -> Iterator[DefaultRow]:
+    """The rows of one country sheet (none when the sheet is no country table)."""
+    rows = ws.iter_rows(values_only=True)
+    title = next(rows, (None,))
+    header = next(rows, ())
+    columns = _header_columns(header, sheet, path)
+    if columns is None:
+        return
+    country = _country_of(sheet, title[0] if title else None, path)
+    reader = _SheetReader(sheet, path, country, columns, cells, notes)
+    for number, raw in enumerate(rows, start=3):
+        item = reader.read(number, raw)
+        if item is not None:
+            yield item
 
 
 def read_default_values_workbook(path: Path, *, files: tuple[str, ...] = ()) -> ParsedDefaults:
@@ -488,66 +464,6 @@ def read_default_values_workbook(path: Path, *, files: tuple[str, ...] = ()) -> 
             f"no 'Other countries and territories' sheet ({OTHER_SHEET!r})", source=str(path)
         )
     return ParsedDefaults(info=info, rows=rows, notes=notes)
-
-
-def rows_to_csv(rows: Iterable[DefaultRow]) -> str:
-    """The CSV text of ``default_values.csv`` (UTF-8, ``\\n`` line ends)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for r in rows:
-        writer.writerow(
-            [
-                r.sheet,
-                r.row,
-                r.country,
-                r.sector.value,
-                r.cn,
-                r.kind,
-                r.description,
-                _fmt(r.direct),
-                _fmt(r.indirect),
-                _fmt(r.total),
-                r.total_text,
-                r.route,
-                _fmt(r.wb_2026),
-                _fmt(r.wb_2027),
-                _fmt(r.wb_2028),
-            ]
-        )
-    return buffer.getvalue()
-
-
-def _dec(text: str) -> Decimal | None:
-    return Decimal(text) if text else None
-
-
-def rows_from_csv(text: str) -> list[DefaultRow]:
-    """Parse ``default_values.csv`` back into rows (the inverse of :func:`rows_to_csv`)."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or tuple(header) != CSV_FIELDS:
-        raise ValueError(f"unexpected header {header!r}; expected {','.join(CSV_FIELDS)}")
-    return [
-        DefaultRow(
-            sheet=f[0],
-            row=int(f[1]),
-            country=f[2],
-            sector=Sector(f[3]),
-            cn=f[4],
-            kind=f[5],
-            description=f[6],
-            direct=_dec(f[7]),
-            indirect=_dec(f[8]),
-            total=_dec(f[9]),
-            total_text=f[10],
-            route=f[11],
-            wb_2026=_dec(f[12]),
-            wb_2027=_dec(f[13]),
-            wb_2028=_dec(f[14]),
-        )
-        for f in reader
-    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -584,16 +500,16 @@ def markup_findings(rows: Iterable[DefaultRow]) -> list[str]:
         if r.kind != GOOD:
             if r.kind == HEADING and (r.direct is not None or r.total is not None):
                 findings.append(
-                    f"| {r.sheet} | {r.row} | {r.cn} | heading | "
-                    f"'see below' heading row carries a value (direct {_fmt(r.direct) or '–'}, "
-                    f"total {_fmt(r.total) or r.total_text}); headings never answer | |"
+                    f"| {r.sheet} | {r.row} | {r.cn} | heading | 'see below' heading row "
+                    f"carries a value (direct {decimal_text(r.direct) or '–'}, "
+                    f"total {decimal_text(r.total) or r.total_text}); headings never answer | |"
                 )
             continue
         printed = [(y, r.printed(y)) for y in (2026, 2027, 2028)]
         if r.total is None:
             shown = [p for _, p in printed if p is not None]
             if shown:
-                values = ", ".join(_fmt(p) for p in shown)
+                values = ", ".join(decimal_text(p) for p in shown)
                 findings.append(
                     f"| {r.sheet} | {r.row} | {r.cn} | shifted | total reads "
                     f"{r.total_text or 'blank'!r} but the mark-up columns hold {values} "
@@ -606,13 +522,13 @@ def markup_findings(rows: Iterable[DefaultRow]) -> list[str]:
             if value is None:
                 findings.append(
                     f"| {r.sheet} | {r.row} | {r.cn} | {year} | no printed value "
-                    f"(total {_fmt(r.total)}) | {_fmt(lawful)} |"
+                    f"(total {decimal_text(r.total)}) | {decimal_text(lawful)} |"
                 )
             elif not _close(value, lawful):
                 hint = _diagnose(r, year, value)
                 findings.append(
-                    f"| {r.sheet} | {r.row} | {r.cn} | {year} | {_fmt(value)}"
-                    f"{' (' + hint + ')' if hint else ''} | {_fmt(lawful)} |"
+                    f"| {r.sheet} | {r.row} | {r.cn} | {year} | {decimal_text(value)}"
+                    f"{' (' + hint + ')' if hint else ''} | {decimal_text(lawful)} |"
                 )
     return findings
 
@@ -896,57 +812,6 @@ def read_unknown_country_text(path: Path, *, files: tuple[str, ...] = ()) -> Par
     return ParsedDefaults(info=info, rows=rows, notes=notes)
 
 
-def unknown_rows_to_csv(rows: Iterable[DefaultRow]) -> str:
-    """The CSV text of ``default_values_unknown_country.csv``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(UNKNOWN_CSV_FIELDS)
-    for r in rows:
-        writer.writerow(
-            [
-                r.row,
-                r.sector.value,
-                r.cn,
-                r.kind,
-                r.description,
-                _fmt(r.total),
-                _fmt(r.wb_2026),
-                _fmt(r.wb_2027),
-                _fmt(r.wb_2028),
-                r.route,
-            ]
-        )
-    return buffer.getvalue()
-
-
-def unknown_rows_from_csv(text: str) -> list[DefaultRow]:
-    """Parse ``default_values_unknown_country.csv`` back into rows."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or tuple(header) != UNKNOWN_CSV_FIELDS:
-        raise ValueError(f"unexpected header {header!r}; expected {','.join(UNKNOWN_CSV_FIELDS)}")
-    return [
-        DefaultRow(
-            sheet="Annex IV",
-            row=int(f[0]),
-            country=UNKNOWN,
-            sector=Sector(f[1]),
-            cn=f[2],
-            kind=f[3],
-            description=f[4],
-            direct=None,
-            indirect=None,
-            total=_dec(f[5]),
-            total_text="see below" if f[3] == HEADING else "",
-            route=f[9],
-            wb_2026=_dec(f[6]),
-            wb_2027=_dec(f[7]),
-            wb_2028=_dec(f[8]),
-        )
-        for f in reader
-    ]
-
-
 def unknown_country_findings(rows: Iterable[DefaultRow]) -> list[str]:
     """Annex IV rows whose printed 2026-2028 values are not round(total x (1 + mark-up), 3).
 
@@ -967,8 +832,8 @@ def unknown_country_findings(rows: Iterable[DefaultRow]) -> list[str]:
                     else "differs"
                 )
                 findings.append(
-                    f"| {r.row} | {r.cn} | {r.description[:40]} | {year} | {_fmt(printed)} | "
-                    f"{_fmt(lawful)} | {why} |"
+                    f"| {r.row} | {r.cn} | {r.description[:40]} | {year} | "
+                    f"{decimal_text(printed)} | {decimal_text(lawful)} | {why} |"
                 )
     return findings
 

@@ -33,13 +33,12 @@ from cbam.codes import (
     validate_country,
 )
 from cbam.errors import InputError, NoValueError, ReferenceDataError
-from cbam.reference.convert_defaults import (
+from cbam.reference.default_rows import (
     DEFAULT_VALUES_CSV,
     GOOD,
     UNKNOWN,
     UNKNOWN_COUNTRY_CSV,
     DefaultRow,
-    read_default_values_workbook,
     rows_from_csv,
     unknown_rows_from_csv,
 )
@@ -454,6 +453,9 @@ def load_defaults_workbook(path: Path) -> DefaultValueTable:
     name the version used. A file that cannot be read raises :class:`InputError` naming the
     file, sheet and cell.
     """
+    # The workbook reader (and openpyxl) is only needed here: imported on first use.
+    from cbam.reference.convert_defaults import read_default_values_workbook
+
     parsed = read_default_values_workbook(Path(path))
     return DefaultValueTable(parsed.info, parsed.rows)
 

@@ -435,7 +435,7 @@ def test_truncated_file(tmp_path: Path, xlsx: Path) -> None:
 
 def _edit(src: Path, dest: Path, sheet: str, cell: str, value: object) -> None:
     """Change one cell at the package level (openpyxl would drop the cached results)."""
-    from cbam.formats import template_fill as tf
+    from cbam.formats.template import fill as tf
 
     with zipfile.ZipFile(src) as a, zipfile.ZipFile(dest, "w") as b:
         part = tf._sheet_parts(a)[sheet]
@@ -468,13 +468,13 @@ def test_unsupported_version(tmp_path: Path, xlsx: Path) -> None:
 
 
 def test_fill_never_overwrites_formula(tmp_path: Path, xlsx: Path) -> None:
-    from cbam.formats import template_fill as tf
-    from cbam.formats import template_layout as lay
-    from cbam.formats.template_read import open_workbooks
+    from cbam.formats.template import layout as lay
+    from cbam.formats.template.book import open_workbooks
+    from cbam.formats.template.plan import CellPlan
 
     shown, raw = open_workbooks(xlsx / BLANK)
     grids = lay.grids(shown, raw, "blank")
-    plan = tf._Plan(grids, "blank")
+    plan = CellPlan(grids, "blank")
     with pytest.raises(InputError) as err:
         plan.put("D_Processes", (24, 12), Decimal(1))  # L24 sums the production rows
     assert err.value.location == "sheet D_Processes, cell L24"

@@ -1,39 +1,31 @@
-"""Read the Commission's communication template (v2.x) into the installation-file shape.
+"""Read the operator's input cells of each template sheet into installation-file sections.
 
-The installation's *inputs* are read from the template's input cells (sheets A, B, D, E and
-Summary_Products columns the operator fills in); the workbook's own *results* (SEE per good) are
-read from the cached values of Summary_Products and Summary_Communication. No arithmetic
-beyond what the template itself asks the operator to supply in two parts: a purchased
-precursor's SEE (indirect) is its specific electricity consumption times the electricity
-emission factor (template sheet E, item iv), read from the workbook when it stored the
-result and multiplied here otherwise.
+One :class:`SheetReader` per workbook: A_InstData (installation, reporting period, processes and
+purchased precursors listed), B_EmInst (source streams), D_Processes (per process data),
+E_PurchPrec (purchased precursors' SEE) and Summary_Products (CN codes, the workbook's own SEE).
+:mod:`cbam.formats.template.read` assembles the sections into the installation file.
 
 A cell that holds a formula typed by the operator (``=1255000/0.95``) is read through its
 stored result; when the workbook carries none (saved by a tool that does not calculate), the
 reader stops and says which cell, instead of guessing.
+
+>>> SheetReader({}, "supplier.xlsx").notes
+[]
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import warnings
-import zipfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import openpyxl
 from openpyxl.workbook.workbook import Workbook
 
 from cbam.codes import iso_from_name, validate_cn, validate_country
 from cbam.errors import CbamError, InputError
-from cbam.formats import template_layout as lay
-from cbam.formats.archive import check_archive
+from cbam.formats.template import layout as lay
+from cbam.formats.template.book import defined_values
 from cbam.reference.cells import to_decimal
-
-#: Template versions the reader knows; other 2.x versions are read too, with a warning note.
-TESTED_VERSIONS: frozenset[str] = frozenset({"2.1", "2.1.1"})
-SUPPORTED_MAJOR = "2"
 
 #: The template's method texts (B_EmInst column "Method") -> installation-file method.
 _METHODS: dict[str, str] = {
@@ -45,36 +37,7 @@ _METHODS: dict[str, str] = {
 _HUNDRED = Decimal(100)
 
 
-def open_workbooks(path: Path) -> tuple[Workbook, Workbook]:
-    """Open the file twice (displayed values, then formulas); InputError if not a workbook."""
-    source = str(path)
-    if not path.is_file():
-        raise InputError("file not found", source=source)
-    if not zipfile.is_zipfile(path):
-        raise InputError(
-            "not an Excel workbook (.xlsx): the file is not a zip archive; it may be truncated, "
-            "an old .xls file or another format",
-            source=source,
-        )
-    check_archive(path, source)
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about Excel extensions it does not model; they do not matter here.
-            warnings.simplefilter("ignore", UserWarning)
-            # Read-only mode parses a sheet only when it is asked for: the template's big
-            # hidden sheets (translations, CN lists) are never parsed.
-            shown = openpyxl.load_workbook(path, data_only=True, read_only=True)
-            raw = openpyxl.load_workbook(path, data_only=False, read_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
-        raise InputError(
-            f"the workbook cannot be opened ({type(exc).__name__}: {exc}); it may be truncated "
-            "or damaged",
-            source=source,
-        ) from None
-    return shown, raw
-
-
-class _Reader:
+class SheetReader:
     """Reads one workbook; collects notes on fall-backs and things the shape cannot hold."""
 
     def __init__(self, grids: dict[str, lay.Grid], source: str) -> None:
@@ -213,14 +176,9 @@ class _Reader:
 
     def load_country_list(self, shown: Workbook) -> None:
         """The template's own list of country names and codes (c_CodeLists)."""
-        try:
-            names = shown.defined_names["CNTR_ListCountriesName"]
-            codes = shown.defined_names["CNTR_ListCountriesCode"]
-        except KeyError:
-            return
-        name_values = _range_values(shown, names.destinations)
-        code_values = _range_values(shown, codes.destinations)
-        for name, code in zip(name_values, code_values, strict=False):
+        names = defined_values(shown, "CNTR_ListCountriesName")
+        codes = defined_values(shown, "CNTR_ListCountriesCode")
+        for name, code in zip(names, codes, strict=False):
             if isinstance(name, str) and isinstance(code, str):
                 self._country_names[lay.norm(name)] = code.strip()
 
@@ -554,128 +512,8 @@ class _Reader:
         return found
 
 
-def _range_values(book: Workbook, destinations: Any) -> list[object]:
-    """The values of a defined name's cells, in reading order."""
-    values: list[object] = []
-    for title, ref in destinations:
-        if title not in book.sheetnames:
-            continue
-        cells = book[title][ref.replace("$", "")]
-        rows = cells if isinstance(cells, tuple) else ((cells,),)
-        for row in rows:
-            for cell in row if isinstance(row, tuple) else (row,):
-                values.append(getattr(cell, "value", None))
-    return values
-
-
 def _text(value: object) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def _drop_empty(section: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in section.items() if v is not None}
-
-
-def read_workbook(
-    path: Path,
-) -> tuple[dict[str, Any], list[dict[str, Any]], str, list[str], dict[str, Any]]:
-    """Read a template: (installation dict, workbook summary, version, notes, details)."""
-    source = str(path)
-    shown, raw = open_workbooks(path)
-    grids = lay.grids(shown, raw, source)
-    version = lay.version_of(grids["0_Versions"])
-    if version.split(".")[0] != SUPPORTED_MAJOR:
-        raise InputError(
-            f"communication template version {version} is not supported (the library reads "
-            f"versions 2.x; tested with {', '.join(sorted(TESTED_VERSIONS))})",
-            source=source,
-            location="sheet 0_Versions",
-            field="version",
-        )
-    reader = _Reader(grids, source)
-    if version not in TESTED_VERSIONS:
-        reader.notes.append(
-            f"template version {version} has not been tested; tables were located by their "
-            "header text"
-        )
-    reader.load_country_list(shown)
-    shown.close()
-    raw.close()
-    inst, layout = reader.installation()
-    period = reader.period(layout)
-    listed = reader.processes_listed(layout)
-    data = reader.process_data(listed)
-    purchased = reader.purchased(reader.precursors_listed(layout))
-    streams = reader.source_streams()
-    cn_by_name = reader.cn_codes()
-
-    processes: list[dict[str, Any]] = []
-    for proc in listed:
-        item = data[proc["index"]]
-        out: dict[str, Any] = {"id": proc["id"], "name": proc["name"], "good": proc["good"]}
-        codes = cn_by_name.get(lay.norm(proc["name"]))
-        if codes:
-            out["cn_codes"] = codes
-        if item["activity_level"] is not None:
-            out["activity_level"] = item["activity_level"]
-        if item["direct_emissions"] is not None:
-            out["direct_emissions"] = item["direct_emissions"]
-        for key in ("heat", "waste_gas", "electricity"):
-            section = _drop_empty(item[key])
-            if section:
-                out[key] = section
-        precursors: list[dict[str, Any]] = []
-        for other in listed:
-            mass = data[other["index"]]["consumed_by"].get(proc["index"])
-            if mass:
-                precursors.append({"from_process": other["id"], "mass": mass})
-        for bought in purchased.values():
-            mass = bought["consumed"].get(proc["index"])
-            if not mass:
-                continue
-            entry = {
-                "name": bought["name"],
-                "good": bought["good"],
-                "country": bought["country"],
-                "mass": mass,
-                "see_direct": bought["see_direct"],
-                "see_indirect": bought["see_indirect"],
-            }
-            precursors.append(_drop_empty(entry))
-        if precursors:
-            out["precursors"] = precursors
-        processes.append(out)
-
-    unattributed: list[dict[str, Any]] = []
-    if len(processes) == 1:
-        for stream in streams:
-            stream["process"] = processes[0]["id"]
-    elif streams:
-        unattributed = streams
-        streams = []
-        reader.notes.append(
-            "the template does not attribute source streams to production processes; with "
-            f"{len(processes)} processes they are kept aside (TemplateWorkbook.details"
-            "['unattributed_source_streams']) and each process's DirEm* is used"
-        )
-
-    installation: dict[str, Any] = {"installation": _drop_empty(inst)}
-    if period["start"] or period["end"]:
-        installation["reporting_period"] = _drop_empty(period)
-    installation["source_streams"] = streams
-    installation["processes"] = processes
-
-    details: dict[str, Any] = {
-        "installation_details": reader.details,
-        "included_goods": {p["id"]: p["included"] for p in listed if p["included"]},
-        "purchased_precursors": {
-            f"PP{i}": {k: v for k, v in p.items() if k != "consumed"} for i, p in purchased.items()
-        },
-        "unattributed_source_streams": unattributed,
-        "summary_communication": reader.summary("Summary_Communication"),
-    }
-    summary = reader.summary("Summary_Products")
-    return installation, summary, version, reader.notes, details
