@@ -82,11 +82,14 @@ def assess(
     --------
     >>> from decimal import Decimal
     >>> import cbam
-    >>> line = cbam.ImportLine(row=2, cn="7208 10 00", country="TR", net_mass=Decimal(100),
+    >>> line = cbam.ImportLine(row=2, cn="72081000", country="TR", net_mass=Decimal(100),
     ...                        year=2026, quarter=1)
     >>> result = cbam.assess([line], 2026)
-    >>> result.goods[0].see_used, result.totals.certificates
-    (Decimal('2.67025'), Decimal('133.450'))
+    >>> good = result.goods[0]  # Türkiye 2.427511737 + 10 %; 97.5 % x Column B (C) 1.370
+    >>> good.see_used, good.sefa
+    (Decimal('2.67026291070'), Decimal('1.33575'))
+    >>> result.totals.certificates  # 100 t x (2.6702629107 - 1.33575)
+    Decimal('133.45129107000')
     """
     engine = Engine(
         year,
