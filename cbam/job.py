@@ -49,6 +49,7 @@ class _Setup:
     prices: PriceTable | None
     cscf: Decimal
     defaults_table: DefaultValueTable | None
+    accept_unverified: bool = False
 
     def engine(self, sink: LinesCsvWriter | None, *, settle_at_once: bool = False) -> Engine:
         return Engine(
@@ -59,6 +60,7 @@ class _Setup:
             defaults_table=self.defaults_table,
             sink=sink,
             settle_at_once=settle_at_once,
+            accept_unverified=self.accept_unverified,
         )
 
 
@@ -193,6 +195,7 @@ def assess_file(
     declarant: dict[str, str] | None = None,
     defaults_table: DefaultValueTable | None = None,
     workers: int | None = None,
+    accept_unverified: bool = False,
 ) -> Assessment:
     """Read a customs file, assess it and write ``lines.csv`` (atomically); the Assessment.
 
@@ -213,6 +216,8 @@ def assess_file(
         As for :func:`cbam.assess`.
     workers : int, optional
         Processes for a large CSV file.
+    accept_unverified : bool
+        Let unverified or other-period actual values make an estimate (as :func:`cbam.assess`).
 
     Returns
     -------
@@ -228,7 +233,7 @@ def assess_file(
     (300, ['row', 'line_id', 'cn'])
     """
     path = Path(imports)
-    setup = _Setup(year, tuple(suppliers), prices, cscf, defaults_table)
+    setup = _Setup(year, tuple(suppliers), prices, cscf, defaults_table, accept_unverified)
 
     def finish(engine: Engine) -> Assessment:
         return engine.finish(scenario_prices=scenario_prices, declarant=declarant)
@@ -279,6 +284,9 @@ class AssessRun:
             "goods": len(assessment.goods),
             "suppliers": self.suppliers,
             "scenarios": assessment.scenarios,
+            "estimate": assessment.estimate,
+            "route_bases": assessment.route_bases,
+            "basis_reasons": assessment.basis_reasons,
             "notes": list(assessment.notes),
             "outputs": [str(p) for p in self.outputs],
         }
@@ -296,6 +304,7 @@ def run_assess(
     scenario_prices: Sequence[Decimal] = (),
     defaults_workbook: str | os.PathLike[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    accept_unverified: bool = False,
 ) -> AssessRun:
     """``cbam assess``: the year's declaration files, report and ``lines.csv`` in ``out``.
 
@@ -321,6 +330,8 @@ def run_assess(
         A newer official default-value workbook.
     progress : callable, optional
         Called with a short message at each stage.
+    accept_unverified : bool
+        As for :func:`cbam.assess`: unverified values make an estimate, and every output says so.
 
     Returns
     -------
@@ -367,6 +378,7 @@ def run_assess(
         scenario_prices=scenario_prices,
         declarant=facts,
         defaults_table=defaults,
+        accept_unverified=accept_unverified,
     )
     say(f"{assessment.lines} lines assessed; writing the declaration files")
     write_declaration_json(assessment, json_path)

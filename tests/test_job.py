@@ -30,6 +30,7 @@ from cbam.formats.imports import read_imports
 from cbam.formats.lines import LinesCsvWriter
 from cbam.formats.split import split_points
 from cbam.job import assess_file
+from tests.verified import VERIFIED_2026
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +43,7 @@ SUPPLIER = SupplierValue(
     see_total_definitive=D("2.1"),
     benchmark_a=D("1.4"),
     source="test",
+    **VERIFIED_2026,
 )
 
 

@@ -104,9 +104,16 @@ def _probe(good: GoodState) -> list[object]:
 def _slot_order() -> Any:
     """Where each slot sits among the columns: the same for every good (any stand-in will do)."""
     valuation = SimpleNamespace(
-        cn="", country_used="", route=None, basis="", see_used=None, sefa=None
+        cn="", country_used="", route=None, route_basis="", basis="", see_used=None, sefa=None
     )
-    stand_in = SimpleNamespace(valuation=valuation, country="", installation_id=None, label="")
+    stand_in = SimpleNamespace(
+        valuation=valuation,
+        country="",
+        installation_id=None,
+        label="",
+        basis_reason="",
+        estimate=False,
+    )
     order = [v.index for v in _probe(cast(GoodState, stand_in)) if isinstance(v, _Slot)]
     # write_line builds its cells in the columns' order; reorder only if the columns moved.
     return None if order == sorted(order) else itemgetter(*order)

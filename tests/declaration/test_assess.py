@@ -15,6 +15,7 @@ from cbam.declaration.model import LineResult, SupplierValue
 from cbam.declaration.suppliers import load_suppliers
 from cbam.errors import InputError
 from cbam.formats.imports import ImportLine, read_imports
+from tests.verified import VERIFIED_2026
 
 D = Decimal
 
@@ -54,6 +55,7 @@ SUPPLIER = SupplierValue(
     see_total_definitive=D("2.1"),
     benchmark_a=D("1.4"),
     source="test",
+    **VERIFIED_2026,
 )
 
 
@@ -104,6 +106,7 @@ def test_no_netting_across_goods() -> None:
         see_direct=D("0.05"),
         source="t",
         benchmark_a=D("0.295"),
+        **VERIFIED_2026,
     )
     lines = [
         line(2, "72031000", "IN", "1000", installation="IN-DRI"),
