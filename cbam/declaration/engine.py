@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Context, Decimal, localcontext
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cbam import goods as catalogue
@@ -82,9 +83,9 @@ class SupplierIndex:
     >>> index = SupplierIndex([SupplierValue(installation_id="TW-1", cn_codes=("73181542",),
     ...                                      see_direct=Decimal("2.1"), source="tw.json")])
     >>> index.match("TW-1", "73181542")[1]
-    'actual values of installation TW-1 (tw.json)'
+    'actual values of the installation (tw.json)'
     >>> index.match("TW-1", "73181535")[1]
-    'installation TW-1 communicated no value for CN 73181535: default value'
+    'the installation communicated no value for CN 73181535: default value'
     """
 
     def __init__(self, values: Iterable[SupplierValue] = ()) -> None:
@@ -101,12 +102,12 @@ class SupplierIndex:
             return None, "no installation given: default value"
         found = self._by_key.get((installation_id, cn))
         if found is not None:
-            return found, f"actual values of installation {installation_id} ({found.source})"
+            return found, f"actual values of the installation ({found.source})"
         if installation_id in self._installations:
-            return None, (
-                f"installation {installation_id} communicated no value for CN {cn}: default value"
-            )
-        return None, f"no supplier data for installation {installation_id}: default value"
+            return None, f"the installation communicated no value for CN {cn}: default value"
+        # Not naming the installation: the good names it, and 100,000 installations without
+        # supplier data then share one audit step.
+        return None, "no supplier data for the installation: default value"
 
     def __len__(self) -> int:
         return len(self._installations)
@@ -220,8 +221,8 @@ class GoodState:
         self.lines = 0
         self.net_mass = self.embedded = self.allocation = ZERO
         self.deduction = self.certificates = self.cost_eur = ZERO
-        # Per quarter: net mass x SEE without mark-up, and free allocation.
-        self.quarters = [[ZERO, ZERO] for _ in range(4)]
+        # Quarters 1-4 in turn: net mass x SEE without mark-up, and free allocation.
+        self.quarters = [ZERO] * 8
 
     def sums(self) -> tuple[Any, ...]:
         """The running sums, to merge into another engine's good (:meth:`Engine.merge`)."""
@@ -233,7 +234,7 @@ class GoodState:
             self.deduction,
             self.certificates,
             self.cost_eur,
-            tuple(tuple(q) for q in self.quarters),
+            tuple(self.quarters),
         )
 
 
@@ -488,9 +489,9 @@ class Engine:
         good.deduction += deduction
         good.certificates += due
         good.cost_eur += cost
-        quarter = good.quarters[period.quarter - 1]
-        quarter[0] += mass * good.see_plain
-        quarter[1] += allocation
+        quarters, at = good.quarters, 2 * period.quarter - 2
+        quarters[at] += mass * good.see_plain
+        quarters[at + 1] += allocation
         if good.always_in_scope:
             self.mass_always += mass
         else:
@@ -558,9 +559,7 @@ class Engine:
                 good.deduction += deduction
                 good.certificates += due
                 good.cost_eur += cost
-                for mine, theirs in zip(good.quarters, quarters, strict=True):
-                    mine[0] += theirs[0]
-                    mine[1] += theirs[1]
+                good.quarters = [a + b for a, b in zip(good.quarters, quarters, strict=True)]
                 self.lines += lines
                 if good.always_in_scope:
                     self.mass_always += mass
@@ -711,15 +710,23 @@ def _totals(goods: tuple[GoodResult, ...]) -> Totals:
 
 def _good_audit(good: GoodState) -> tuple[AuditStep, ...]:
     """The good's own steps: why it has its basis (its valuation's steps are shared)."""
-    steps = [AuditStep(quantity="basis", value=good.valuation.basis, note=good.reason)]
     supplier = good.supplier
-    if supplier is not None and supplier.benchmark_note:
+    if supplier is None or not supplier.benchmark_note:
+        return _basis_steps(good.valuation.basis, good.reason, None, None)
+    return _basis_steps(
+        good.valuation.basis, good.reason, supplier.benchmark_a, supplier.benchmark_note
+    )
+
+
+@lru_cache(maxsize=4096)
+def _basis_steps(
+    basis: str, reason: str, benchmark_a: Decimal | None, benchmark_note: str | None
+) -> tuple[AuditStep, ...]:
+    """The steps, made once and shared by every good with the same reason."""
+    steps = [AuditStep(quantity="basis", value=basis, note=reason)]
+    if benchmark_note is not None:
         steps.append(
-            AuditStep(
-                quantity="benchmark of actual data",
-                value=supplier.benchmark_a,
-                note=supplier.benchmark_note,
-            )
+            AuditStep(quantity="benchmark of actual data", value=benchmark_a, note=benchmark_note)
         )
     return tuple(steps)
 
@@ -731,7 +738,7 @@ def _good_result(good: GoodState, trails: dict[int, ValuationTrail]) -> GoodResu
         trail = trails[id(valuation)] = ValuationTrail(
             id=f"V{len(trails) + 1}", audit=valuation.audit
         )
-    return GoodResult.model_construct(
+    return GoodResult(
         key=good.label,
         cn=valuation.cn,
         category=good.category,

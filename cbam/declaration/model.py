@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.dataclasses import dataclass
 
 from cbam.declaration.audit import AuditStep
 
@@ -168,14 +169,14 @@ class ValuationTrail(BaseModel):
     audit: tuple[AuditStep, ...]
 
 
-class GoodResult(BaseModel):
+@dataclass(frozen=True, slots=True)
+class GoodResult:
     """One good (CN code x origin x installation x route x basis) summed over its lines.
 
     ``audit`` holds the good's own steps (why this basis); the steps of its per-tonne figures
     are in the assessment's valuation ``valuation`` (:meth:`Assessment.audit_of` joins both).
+    A slotted dataclass: a year may hold 100,000 goods (one per installation).
     """
-
-    model_config = ConfigDict(frozen=True)
 
     key: str
     cn: str

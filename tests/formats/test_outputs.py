@@ -7,6 +7,7 @@ tested whatever the reference lookups do); the last group runs the real ``assess
 from __future__ import annotations
 
 import csv
+import dataclasses
 import filecmp
 import os
 import shutil
@@ -485,7 +486,7 @@ def test_invalid_xml_is_never_written(
 ) -> None:
     _, assessment = sample
     broken = assessment.model_copy(
-        update={"goods": (assessment.goods[0].model_copy(update={"country": "China"}),)}
+        update={"goods": (dataclasses.replace(assessment.goods[0], country="China"),)}
     )
     path = tmp_path / "declaration.xml"
     with pytest.raises(
@@ -624,8 +625,8 @@ def test_report_xlsx_keeps_texts_as_texts(
     tmp_path: Path, sample: tuple[list[LineResult], Assessment]
 ) -> None:
     _, assessment = sample
-    tricky = assessment.goods[0].model_copy(
-        update={"installation_id": '=HYPERLINK("http://x","y")', "category": "bell\x07 here"}
+    tricky = dataclasses.replace(
+        assessment.goods[0], installation_id='=HYPERLINK("http://x","y")', category="bell\x07 here"
     )
     changed = assessment.model_copy(update={"goods": (tricky,), "notes": ("=1+1",)})
     path = write_report_xlsx(changed, tmp_path / "report.xlsx")
