@@ -440,74 +440,70 @@ class Engine:
         self.add_lines((line,))
 
     def add_lines(self, lines: Iterable[ImportLine]) -> None:
-        """Assess lines in order: find each line's good and period, then :meth:`_add` it."""
-        goods, periods = self.goods, self.pricing.periods
-        add = self._add
-        with localcontext(EXACT):
-            for line in lines:
-                row, cn, country, mass, year, quarter, date, installation, route = line[:9]
-                good = goods.get((cn, country, route, installation))
-                if good is None:
-                    good = self._good_of(line)
-                period = periods.get(date if date is not None else (year, quarter))
-                if period is None:
-                    period = self.pricing.period(date, year, quarter)
-                add(good, period, row, line.line_id, mass, line.carbon_price_deduction)
+        """Assess lines in order (Reg. (EU) 2023/956 Art. 2a, 9, 21, 22; IR 2025/2620 Annex).
+
+        For each line: its good and pricing period (made once each), then EE = M x SEE,
+        FAA = M x SEFA, N = max(0, EE - FAA - CP) and cost = N x price through the functions of
+        :mod:`cbam.declaration.certificates`, in the :data:`EXACT` context. The good's sums
+        count the line as in scope; :meth:`finish` takes the certificates back if the year
+        stays within the de minimis threshold. The sink gets each line once that question is
+        settled.
+        """
+        goods, periods, pricing = self.goods, self.pricing.periods, self.pricing
+        embedded_of, allocation_of = cert.embedded_emissions, cert.free_allocation
+        due_of, cost_of = cert.certificates_due, cert.cost_eur
+        emit, pending = self._emit, self._pending
+        count, counted, always = 0, self.mass_counted, self.mass_always
+        try:
+            with localcontext(EXACT):
+                for line in lines:
+                    row, cn, country, mass, year, quarter, date, installation, route = line[:9]
+                    good = goods.get((cn, country, route, installation))
+                    if good is None:
+                        good = self._good_of(line)
+                    period = periods.get(date if date is not None else (year, quarter))
+                    if period is None:
+                        period = pricing.period(date, year, quarter)
+                    deduction = line.carbon_price_deduction or ZERO
+                    embedded = embedded_of(mass, good.see)
+                    allocation = allocation_of(mass, good.sefa)
+                    due = due_of(embedded, allocation, deduction)
+                    cost = cost_of(due, period.price)
+                    count += 1
+                    good.lines += 1
+                    good.net_mass += mass
+                    good.embedded += embedded
+                    good.allocation += allocation
+                    good.deduction += deduction
+                    good.certificates += due
+                    good.cost_eur += cost
+                    quarters, at = good.quarters, 2 * period.quarter - 2
+                    quarters[at] += mass * good.see_plain
+                    quarters[at + 1] += allocation
+                    if good.always_in_scope:
+                        always += mass
+                    else:
+                        counted += mass
+                    if emit is None:
+                        continue
+                    figures = (mass, embedded, allocation, deduction, due, cost)
+                    if self._settled:
+                        emit(good, period, row, line.line_id, figures, False)
+                        continue
+                    # The sink waits while the importer may still be under the threshold.
+                    pending.append((good, period, row, line.line_id, figures))
+                    if exceeds_de_minimis(counted):
+                        self._settled = True
+                        self._flush(exempt=False)
+        finally:
+            self.lines += count
+            self.mass_counted, self.mass_always = counted, always
 
     def _good_of(self, line: ImportLine) -> GoodState:
         try:
             return self.good(line.cn, line.country, line.route, line.installation_id)
         except CbamError as exc:
             raise line_error(exc, line.row) from None
-
-    def _add(
-        self,
-        good: GoodState,
-        period: Period,
-        row: int,
-        line_id: str | None,
-        mass: Decimal,
-        deduction: Decimal | None,
-    ) -> None:
-        """Assess one line of a good in a pricing period (Reg. (EU) 2023/956 Art. 2a, 9, 21, 22).
-
-        EE = M x SEE, FAA = M x SEFA, N = max(0, EE - FAA - CP), cost = N x price, through the
-        functions of :mod:`cbam.declaration.certificates`; the caller holds the :data:`EXACT`
-        context. The good's sums count the line as in scope; :meth:`finish` takes the
-        certificates back if the year stays within the de minimis threshold.
-        """
-        deduction = deduction or ZERO
-        embedded = cert.embedded_emissions(mass, good.see)
-        allocation = cert.free_allocation(mass, good.sefa)
-        due = cert.certificates_due(embedded, allocation, deduction)
-        cost = cert.cost_eur(due, period.price)
-        self.lines += 1
-        good.lines += 1
-        good.net_mass += mass
-        good.embedded += embedded
-        good.allocation += allocation
-        good.deduction += deduction
-        good.certificates += due
-        good.cost_eur += cost
-        quarters, at = good.quarters, 2 * period.quarter - 2
-        quarters[at] += mass * good.see_plain
-        quarters[at + 1] += allocation
-        if good.always_in_scope:
-            self.mass_always += mass
-        else:
-            self.mass_counted += mass
-        emit = self._emit
-        if emit is None:
-            return
-        figures = (mass, embedded, allocation, deduction, due, cost)
-        if self._settled:
-            emit(good, period, row, line_id, figures, False)
-            return
-        # The sink waits while the importer may still be under the de minimis threshold.
-        self._pending.append((good, period, row, line_id, figures))
-        if exceeds_de_minimis(self.mass_counted):
-            self._settled = True
-            self._flush(exempt=False)
 
     def _flush(self, *, exempt: bool) -> None:
         """Hand the waiting lines to the sink; exempt ones without certificates (Art. 2a)."""

@@ -45,7 +45,7 @@ from cbam.formats.declaration_files import (
     write_declaration_xml,
 )
 from cbam.formats.lines import COLUMNS, LinesCsvWriter, read_lines_csv
-from cbam.formats.workbook import write_report_xlsx
+from cbam.formats.workbook import LINE_COLUMNS, write_report_xlsx
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[2]
@@ -586,8 +586,10 @@ def test_report_xlsx(tmp_path: Path, sample: tuple[list[LineResult], Assessment]
     assert cell.data_type == "n" and "0.0" in cell.number_format
 
     audit_rows = _sheet_rows(book["Audit"])
-    assert audit_rows[0][:3] == ("Good", "Quantity", "Value")
-    assert len(audit_rows) == 1 + sum(len(assessment.audit_of(g)) for g in assessment.goods)
+    assert audit_rows[0][:3] == ("Valuation", "Quantity", "Value")
+    # one row per step of each valuation; the goods name theirs
+    assert len(audit_rows) == 1 + sum(len(v.audit) for v in assessment.valuations)
+    assert {r[col["Valuation (see Audit)"]] for r in rows[1:]} == {r[0] for r in audit_rows[1:]}
     see_row = next(r for r in audit_rows if r[1] == "SEE used")
     assert _near(see_row[2], GOODS[0]["see_used"])
     assert see_row[4].startswith("IR 2025/2621 Annex I, v1")
@@ -598,10 +600,11 @@ def test_report_xlsx(tmp_path: Path, sample: tuple[list[LineResult], Assessment]
     assert len(by_year._charts) == 1
 
     lines_rows = _sheet_rows(book["Lines"])
-    assert tuple(lines_rows[0]) == COLUMNS
+    header = list(lines_rows[0])
+    assert header == [column.title for _, column in LINE_COLUMNS]
     assert len(lines_rows) == 1 + len(lines)
-    assert _near(lines_rows[1][COLUMNS.index("net_mass")], D("30.5"))
-    assert lines_rows[1][COLUMNS.index("cn")] == "73181542"  # codes stay text
+    assert _near(lines_rows[1][header.index("Net mass (t / MWh)")], D("30.5"))
+    assert lines_rows[1][header.index("CN code")] == "73181542"  # codes stay text
 
 
 def test_report_xlsx_cuts_long_lines_and_says_so(
