@@ -115,23 +115,7 @@ def cmd_defaults(args: argparse.Namespace) -> Output:
 
     table_ = load_defaults_workbook(args.defaults_workbook) if args.defaults_workbook else None
     value = default_value(args.cn, args.country, route=args.route, table=table_)
-    document = {
-        "cn": value.cn,
-        "country": value.country,
-        "country_used": value.country_used,
-        "route": value.route,
-        "direct": value.direct,
-        "indirect": value.indirect,
-        "total": value.total,
-        "year": args.year,
-        "markup": value.markup(args.year),
-        "value_used": value.value_used(args.year),
-        "dataset": value.dataset.label,
-        "dataset_sha256": value.dataset.sha256,
-        "location": value.location,
-        "description": value.description,
-        "fallback": value.fallback,
-    }
+    document = value.summary(args.year)
     text = key_values([(k, v) for k, v in document.items() if k != "dataset_sha256"])
     return Output(document, text)
 

@@ -293,6 +293,15 @@ class Assessment(BaseModel):
         Annex I), CBAM factor (Directive 2003/87/EC Art. 10a(1a)) and price (EUR).
     scenarios : dict of str to Decimal
         Cost (EUR) at each scenario price (EUR per certificate).
+    Examples
+    --------
+    >>> import cbam
+    >>> result = cbam.assess(cbam.read_imports("samples/imports-2026.csv", year=2026), 2026)
+    >>> result.lines, result.de_minimis.exempt, result.totals.certificates > 0
+    (300, False, True)
+    >>> good = result.goods[0]
+    >>> [step.quantity for step in result.audit_of(good)][:3]
+    ['basis', 'default value (total)', 'SEE used']
     """
 
     model_config = ConfigDict(frozen=True)
