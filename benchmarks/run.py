@@ -68,10 +68,9 @@ def floor(imports: Path, out: Path) -> dict[str, Any]:
 
 
 def cbam(imports: Path, out: Path) -> dict[str, Any]:
-    from cbam.declaration.bulk import assess_file
-
     from cbam.declaration.suppliers import load_suppliers
     from cbam.formats.declaration_files import write_declaration_json, write_declaration_xml
+    from cbam.job import assess_file
 
     suppliers = load_suppliers(ROOT / "samples" / "suppliers", 2026)
     start = time.perf_counter()
