@@ -137,9 +137,7 @@ class ExchangeRates:
             year = _year(row["year"], where)
             rate = _positive(row["per_eur"], "per_eur", where)
             if (currency, year) in rates and rates[(currency, year)] != rate:
-                raise InputError(
-                    f"{currency} {year} is given twice with different rates", **where
-                )
+                raise InputError(f"{currency} {year} is given twice with different rates", **where)
             rates[(currency, year)] = rate
         table = cls(rates)
         table.source = f"exchange-rate table {Path(path).name}"
