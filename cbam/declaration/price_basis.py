@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Protocol
 
-from cbam.errors import InputError
+from cbam.errors import InputError, NoValueError
 from cbam.reference.prices import CertificatePrice, PriceTable, import_period
 
 ZERO = Decimal(0)
@@ -67,7 +67,7 @@ class QuarterOfImport:
         period = f"{year}Q{quarter}"
         try:
             return self.table.price(period)
-        except InputError:
+        except NoValueError:
             return _estimate(self.table, year, period, f"no price published or given for {period}")
 
 
@@ -86,7 +86,7 @@ class ImportWeek:
         period = import_period(import_date) if import_date is not None else str(year)
         try:
             return self.table.price(period)
-        except InputError:
+        except NoValueError:
             return _estimate(self.table, year, period, f"no price published or given for {period}")
 
 

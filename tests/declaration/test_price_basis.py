@@ -31,7 +31,7 @@ def test_2026_is_the_quarter_of_importation_whatever_is_given() -> None:
     assert basis.price(2026, 2, None).value == D("75.28")
     q4 = basis.price(2026, 4, None)
     assert q4.assumption and q4.period == "2026Q4"
-    with pytest.raises(InputError, match="Art. 21\\(1a\\)"):
+    with pytest.raises(InputError, match=r"Art\. 21\(1a\)"):
         price_basis(2026, PriceTable(), flat=D(80))
 
 
