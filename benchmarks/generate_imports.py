@@ -6,9 +6,16 @@ clinker from Türkiye and Egypt, urea and ammonia, a little electricity and hydr
 drawn log-uniformly between a pallet and a ship's hold; dates spread over the year. The same
 seed gives the same file.
 
+Two more shapes test how the cost grows with goods rather than lines (issue 12):
+``--goods N`` spreads the lines over N distinct (CN code, origin) goods drawn from the whole
+catalogue, and ``--installations`` gives every line an installation of its own (none with
+supplier data).
+
 Usage::
 
     python benchmarks/generate_imports.py --lines 300 --year 2026 --out samples/imports-2026.csv
+    python benchmarks/generate_imports.py --lines 200000 --goods 1400 --out many-goods.csv
+    python benchmarks/generate_imports.py --lines 100000 --installations --out many-inst.csv
 """
 
 from __future__ import annotations
@@ -90,17 +97,76 @@ def generate(
         ]
 
 
+#: Origins for the many-goods shape: the largest exporters of CBAM goods to the EU and others.
+ORIGINS = (
+    "CN", "IN", "TR", "UA", "GB", "US", "KR", "TW", "VN", "EG", "DZ", "BR", "ZA", "RS", "BA",
+    "MA", "ID", "TH", "MY", "JP", "SA", "AE", "RU", "MX", "AR", "KZ", "BY", "AU", "CA", "PK",
+)  # fmt: skip
+
+HEADER = ["line_id", "cn_code", "country", "net_mass", "import_date", "installation_id",
+          "route", "procedure"]  # fmt: skip
+
+
+def _goods(count: int, rng: random.Random) -> list[tuple[str, str]]:
+    """``count`` distinct (CN code, origin) pairs of the catalogue, the same for the same seed."""
+    from cbam import goods  # the benchmark may use the library it measures
+
+    codes = sorted(g.cn for g in goods.all_goods() if g.category.name != "Electricity")
+    pairs = sorted({(cn, origin) for cn in codes for origin in ORIGINS})
+    return rng.sample(pairs, count)
+
+
+def generate_many_goods(
+    lines: int, goods_count: int, year: int = 2026, seed: int = 2026
+) -> Iterator[list[str]]:
+    """Lines spread evenly over ``goods_count`` goods of the whole catalogue (header first)."""
+    rng = random.Random(seed)
+    pairs = _goods(goods_count, rng)
+    yield HEADER
+    start = dt.date(year, 1, 1)
+    for number in range(1, lines + 1):
+        cn, country = pairs[number % len(pairs)]
+        date = start + dt.timedelta(days=rng.randint(0, 364))
+        yield [f"L{number:07d}", cn, country, _mass(rng, 0.5, 100.0), date.isoformat(), "", "",
+               "4000"]  # fmt: skip
+
+
+def generate_many_installations(
+    lines: int, year: int = 2026, seed: int = 2026
+) -> Iterator[list[str]]:
+    """Every line from an installation of its own, none with supplier data (header first)."""
+    rng = random.Random(seed)
+    goods = [("73181542", "CN"), ("72081000", "IN"), ("76061299", "TR"), ("25232900", "EG")]
+    yield HEADER
+    start = dt.date(year, 1, 1)
+    for number in range(1, lines + 1):
+        cn, country = rng.choice(goods)
+        date = start + dt.timedelta(days=rng.randint(0, 364))
+        yield [f"L{number:07d}", cn, country, _mass(rng, 0.5, 100.0), date.isoformat(),
+               f"INST-{number:06d}", "", "4000"]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=300)
     parser.add_argument("--year", type=int, default=2026)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, default=None, help="output CSV (default: stdout)")
+    parser.add_argument("--goods", type=int, help="spread the lines over this many goods")
+    parser.add_argument(
+        "--installations", action="store_true", help="an installation of its own on each line"
+    )
     args = parser.parse_args(argv)
+    if args.goods:
+        rows = generate_many_goods(args.lines, args.goods, args.year, args.seed)
+    elif args.installations:
+        rows = generate_many_installations(args.lines, args.year, args.seed)
+    else:
+        rows = generate(args.lines, args.year, args.seed)
     handle = args.out.open("w", newline="", encoding="utf-8") if args.out else sys.stdout
     try:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerows(generate(args.lines, args.year, args.seed))
+        writer.writerows(rows)
     finally:
         if args.out:
             handle.close()

@@ -118,26 +118,10 @@ def cmd_defaults(args: argparse.Namespace) -> Output:
     value, choice = choose_default(
         args.cn, args.country, args.year, route=args.route, defaults_table=table_
     )
-    document = {
-        "cn": value.cn,
-        "country": value.country,
-        "country_used": value.country_used,
-        "route": value.route,
-        "benchmark_route": choice.route,
-        "route_basis": choice.basis,
-        "route_note": choice.note,
-        "direct": value.direct,
-        "indirect": value.indirect,
-        "total": value.total,
-        "year": args.year,
-        "markup": value.markup(args.year),
-        "value_used": value.value_used(args.year),
-        "dataset": value.dataset.label,
-        "dataset_sha256": value.dataset.sha256,
-        "location": value.location,
-        "description": value.description,
-        "fallback": value.fallback,
-    }
+    document = value.summary(args.year)
+    document.update(
+        {"benchmark_route": choice.route, "route_basis": choice.basis, "route_note": choice.note}
+    )
     text = key_values([(k, v) for k, v in document.items() if k != "dataset_sha256"])
     return Output(document, text)
 

@@ -12,18 +12,20 @@ This module sits above both wings and the formats: it only wires them together.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cbam import forked
 from cbam.declaration.engine import Engine, EnginePart
 from cbam.declaration.model import Assessment, SupplierValue
 from cbam.errors import CbamError, InputError
 from cbam.files import refuse_overwrite, supplier_files
+from cbam.forked import Forked
 from cbam.formats.imports import LineReader, header_columns, raw_rows
 from cbam.formats.lines import LinesCsvWriter
 from cbam.formats.split import Part, delimiter_of, part_rows, split_points
@@ -89,18 +91,14 @@ def _serial(
         return finish(engine)
 
 
-def _worker(connection: Any, engine: Engine, reader: LineReader, path: Path, part: Part,
-            delimiter: str, out: Path) -> None:  # fmt: skip
-    """Assess one part into ``out`` (in a forked process); send back its sums or a failure."""
-    try:
-        with LinesCsvWriter(out, header=False) as writer:
-            engine.use_sink(writer)
-            engine.add_lines(reader.lines(part_rows(path, part, delimiter), part.first_row))
-        connection.send(("ok", engine.part()))
-    except Exception as exc:  # any failure: the caller re-runs the file in one process, which
-        connection.send(("error", repr(exc)))  # raises the first bad row's own error
-    finally:
-        connection.close()
+def _assess_part(
+    engine: Engine, reader: LineReader, path: Path, part: Part, delimiter: str, out: Path
+) -> EnginePart:
+    """Assess one part of a split file into ``out`` (in a forked process); its sums."""
+    with LinesCsvWriter(out, header=False) as writer:
+        engine.use_sink(writer)
+        engine.add_lines(reader.lines(part_rows(path, part, delimiter), part.first_row))
+    return engine.part()
 
 
 class _Serial(Exception):
@@ -123,31 +121,27 @@ def _parallel(
     delimiter = delimiter_of(path)
     rows, reader = _header(path, setup.year)
     rows.close()
-    context = multiprocessing.get_context("fork")
     try:
         with LinesCsvWriter(lines_csv) as writer:
             engine = setup.engine(None, settle_at_once=True)
             outs = [writer.part_path(i) for i in range(1, len(parts))]
-            workers = []
+            workers: list[Forked] = []
             try:
                 for part, out in zip(parts[1:], outs, strict=True):
-                    receive, send = context.Pipe(duplex=False)
-                    args = (send, engine, reader, path, part, delimiter, out)
-                    process = context.Process(target=_worker, args=args, daemon=True)
-                    process.start()
-                    send.close()
-                    workers.append((process, receive))
+                    workers.append(Forked(_assess_part, engine, reader, path, part, delimiter, out))
                 engine.use_sink(writer)
                 try:
                     engine.add_lines(reader.lines(part_rows(path, parts[0], delimiter), 2))
-                except CbamError:
+                    merged = [worker.result() for worker in workers]
+                except Exception:  # the one-process run raises the first bad row's own error
                     raise _Serial from None
-                for merged in _collect(workers):
-                    engine.merge(merged)
+                for part_sums in merged:
+                    engine.merge(part_sums)
                 for out in outs:
                     writer.append_file(out)
             finally:
-                _stop(workers)
+                for worker in workers:
+                    worker.stop()
                 for out in outs:
                     out.unlink(missing_ok=True)
             if not exceeds_de_minimis(engine.mass_counted):
@@ -155,32 +149,6 @@ def _parallel(
             return finish(engine)
     except _Serial:
         return None
-
-
-def _collect(workers: list[tuple[Any, Any]]) -> list[EnginePart]:
-    """The workers' sums in order; :class:`_Serial` when any of them failed."""
-    found: list[EnginePart] = []
-    failed = False
-    for process, receive in workers:
-        try:
-            status, result = receive.recv()
-        except EOFError:
-            status, result = "error", None
-        process.join()
-        if status != "ok":
-            failed = True
-        else:
-            found.append(result)
-    if failed:
-        raise _Serial
-    return found
-
-
-def _stop(workers: list[tuple[Any, Any]]) -> None:
-    for process, _ in workers:
-        if process.is_alive():
-            process.kill()
-            process.join()
 
 
 def assess_file(
@@ -241,9 +209,7 @@ def assess_file(
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     try:
-        parts = None
-        if "fork" in multiprocessing.get_all_start_methods():
-            parts = split_points(path, workers, PARALLEL_MIN_BYTES)
+        parts = split_points(path, workers, PARALLEL_MIN_BYTES) if forked.available() else None
         if parts is not None:
             result = _parallel(path, parts, setup, Path(lines_csv), finish)
             if result is not None:
@@ -380,11 +346,20 @@ def run_assess(
         defaults_table=defaults,
         accept_unverified=accept_unverified,
     )
-    say(f"{assessment.lines} lines assessed; writing the declaration files")
-    write_declaration_json(assessment, json_path)
-    write_declaration_xml(assessment, xml_path)
-    say(f"writing {report_path}")
-    write_report_xlsx(assessment, report_path, lines_csv=lines_path)
+    say(f"{assessment.lines} lines assessed; writing the declaration files and {report_path}")
+    # The report in a second process while this one writes the declaration files.
+    write_report = partial(write_report_xlsx, assessment, report_path, lines_csv=lines_path)
+    report = Forked(write_report) if forked.available() else None
+    try:
+        write_declaration_json(assessment, json_path)
+        write_declaration_xml(assessment, xml_path)
+        if report is None:
+            write_report()
+        else:
+            report.result()
+    finally:
+        if report is not None:
+            report.stop()
     say("done")
     return AssessRun(
         assessment=assessment,

@@ -20,6 +20,7 @@ goods) streams to its file without being built in memory first.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -80,6 +81,8 @@ def _scalar(value: Any) -> str | None:
 def _pairs(value: Any) -> Iterator[tuple[str, Any]] | None:
     if isinstance(value, BaseModel):
         return ((name, getattr(value, name)) for name in type(value).model_fields)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
     if isinstance(value, dict):
         return ((str(k), v) for k, v in value.items())
     return None

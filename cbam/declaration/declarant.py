@@ -115,6 +115,12 @@ class DeclarantFile(BaseModel):
         CBAM account / authorisation number of the declarant (Art. 17).
     remarks : str or None
         Free text, up to 512 characters.
+    Examples
+    --------
+    >>> import cbam
+    >>> declarant = cbam.load_declarant("samples/declarant.json")
+    >>> isinstance(declarant, cbam.DeclarantFile), declarant.summary()["eori"]
+    (True, 'DE123456789012345')
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -181,6 +187,11 @@ def load_declarant(path: str | Path) -> DeclarantFile:
     ------
     InputError
         Naming the file, the key path (``declarant.address.country``) and the reason.
+    Examples
+    --------
+    >>> import cbam
+    >>> cbam.load_declarant("samples/declarant.json").declarant.identification_number
+    'DE123456789012345'
     """
     file = Path(path)
     data = _read_mapping(file)

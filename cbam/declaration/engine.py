@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Context, Decimal, localcontext
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from cbam import goods as catalogue
@@ -111,7 +112,7 @@ class SupplierIndex:
     >>> index.match("TW-1", "73181542", 2026, accept_unverified=True).estimate
     True
     >>> index.match("TW-1", "73181535", 2026).text
-    'installation TW-1 communicated no value for CN 73181535: default value'
+    'the installation communicated no value for CN 73181535: default value'
     """
 
     def __init__(self, values: Iterable[SupplierValue] = ()) -> None:
@@ -133,12 +134,12 @@ class SupplierIndex:
             return None, "no installation given: default value"
         found = self._by_key.get((installation_id, cn))
         if found:
-            return found[0], f"actual values of installation {installation_id} ({found[0].source})"
+            return found[0], f"actual values of the installation ({found[0].source})"
         if installation_id in self._installations:
-            return None, (
-                f"installation {installation_id} communicated no value for CN {cn}: default value"
-            )
-        return None, f"no supplier data for installation {installation_id}: default value"
+            return None, f"the installation communicated no value for CN {cn}: default value"
+        # Not naming the installation: the good names it, and 100,000 installations without
+        # supplier data then share one audit step.
+        return None, "no supplier data for the installation: default value"
 
     def match(
         self,
@@ -155,9 +156,11 @@ class SupplierIndex:
         found = self._by_key.get((installation_id, cn))
         if not found:
             if installation_id in self._installations:
-                text = f"installation {installation_id} communicated no value for CN {cn}"
-                return Match(None, "no-value-for-cn", text + ": default value", False)
-            text = f"no supplier data for installation {installation_id}: default value"
+                text = f"the installation communicated no value for CN {cn}: default value"
+                return Match(None, "no-value-for-cn", text, False)
+            # Not naming the installation: the good names it, and 100,000 installations without
+            # supplier data then share one audit step.
+            text = "no supplier data for the installation: default value"
             return Match(None, "no-supplier-data", text, False)
         # The values of the line's reporting period, else the most recent (for the reason).
         value = next(
@@ -170,9 +173,9 @@ class SupplierIndex:
         if not check.usable:
             return Match(None, check.reason, f"{check.text}: default value", False)
         if check.estimate:
-            text = f"ESTIMATE with actual values of installation {installation_id}: {check.text}"
+            text = f"ESTIMATE with the installation's actual values: {check.text}"
             return Match(value, check.reason, text, True)
-        text = f"actual values of installation {installation_id} ({value.source}); {check.text}"
+        text = f"actual values of the installation ({value.source}); {check.text}"
         return Match(value, check.reason, text, False)
 
     def __len__(self) -> int:
@@ -286,8 +289,8 @@ class GoodState:
         self.lines = 0
         self.net_mass = self.embedded = self.allocation = ZERO
         self.deduction = self.certificates = self.cost_eur = ZERO
-        # Per quarter: net mass x SEE without mark-up, and free allocation.
-        self.quarters = [[ZERO, ZERO] for _ in range(4)]
+        # Quarters 1-4 in turn: net mass x SEE without mark-up, and free allocation.
+        self.quarters = [ZERO] * 8
 
     def sums(self) -> tuple[Any, ...]:
         """The running sums, to merge into another engine's good (:meth:`Engine.merge`)."""
@@ -299,7 +302,7 @@ class GoodState:
             self.deduction,
             self.certificates,
             self.cost_eur,
-            tuple(tuple(q) for q in self.quarters),
+            tuple(self.quarters),
         )
 
 
@@ -575,20 +578,65 @@ class Engine:
         self.add_lines((line,))
 
     def add_lines(self, lines: Iterable[ImportLine]) -> None:
-        """Assess lines in order: find each line's good and period, then :meth:`_add` it."""
-        goods, periods = self._line_goods, self.pricing.periods
-        add = self._add
-        with localcontext(EXACT):
-            for line in lines:
-                row, cn, country, mass, year, quarter, date, installation, route = line[:9]
-                texts = (cn, country, route, installation, line[11], line[12], line[15])
-                good = goods.get(texts)
-                if good is None:
-                    good = goods[texts] = self._good_of(line)
-                period = periods.get(date if date is not None else (year, quarter))
-                if period is None:
-                    period = self.pricing.period(date, year, quarter)
-                add(good, period, row, line.line_id, mass, line.carbon_price_deduction)
+        """Assess lines in order (Reg. (EU) 2023/956 Art. 2a, 9, 21, 22; IR 2025/2620 Annex).
+
+        For each line: its good and pricing period (made once each), then EE = M x SEE,
+        FAA = M x SEFA, N = max(0, EE - FAA - CP) and cost = N x price through the functions of
+        :mod:`cbam.declaration.certificates`, in the :data:`EXACT` context. The good's sums
+        count the line as in scope; :meth:`finish` takes the certificates back if the year
+        stays within the de minimis threshold. The sink gets each line once that question is
+        settled.
+        """
+        goods, periods, pricing = self._line_goods, self.pricing.periods, self.pricing
+        embedded_of, allocation_of = cert.embedded_emissions, cert.free_allocation
+        due_of, cost_of = cert.certificates_due, cert.cost_eur
+        emit, pending = self._emit, self._pending
+        count, counted, always = 0, self.mass_counted, self.mass_always
+        try:
+            with localcontext(EXACT):
+                for line in lines:
+                    row, cn, country, mass, year, quarter, date, installation, route = line[:9]
+                    texts = (cn, country, route, installation, line[11], line[12], line[15])
+                    good = goods.get(texts)
+                    if good is None:
+                        good = goods[texts] = self._good_of(line)
+                    period = periods.get(date if date is not None else (year, quarter))
+                    if period is None:
+                        period = pricing.period(date, year, quarter)
+                    deduction = line.carbon_price_deduction or ZERO
+                    embedded = embedded_of(mass, good.see)
+                    allocation = allocation_of(mass, good.sefa)
+                    due = due_of(embedded, allocation, deduction)
+                    cost = cost_of(due, period.price)
+                    count += 1
+                    good.lines += 1
+                    good.net_mass += mass
+                    good.embedded += embedded
+                    good.allocation += allocation
+                    good.deduction += deduction
+                    good.certificates += due
+                    good.cost_eur += cost
+                    quarters, at = good.quarters, 2 * period.quarter - 2
+                    quarters[at] += mass * good.see_plain
+                    quarters[at + 1] += allocation
+                    if good.always_in_scope:
+                        always += mass
+                    else:
+                        counted += mass
+                    if emit is None:
+                        continue
+                    figures = (mass, embedded, allocation, deduction, due, cost)
+                    if self._settled:
+                        emit(good, period, row, line.line_id, figures, False)
+                        continue
+                    # The sink waits while the importer may still be under the threshold.
+                    pending.append((good, period, row, line.line_id, figures))
+                    if exceeds_de_minimis(counted):
+                        self._settled = True
+                        self._flush(exempt=False)
+        finally:
+            self.lines += count
+            self.mass_counted, self.mass_always = counted, always
 
     def _good_of(self, line: ImportLine) -> GoodState:
         try:
@@ -602,55 +650,6 @@ class Engine:
             return self.good(line.cn, line.country, line.route, line.installation_id, variant)
         except CbamError as exc:
             raise line_error(exc, line.row) from None
-
-    def _add(
-        self,
-        good: GoodState,
-        period: Period,
-        row: int,
-        line_id: str | None,
-        mass: Decimal,
-        deduction: Decimal | None,
-    ) -> None:
-        """Assess one line of a good in a pricing period (Reg. (EU) 2023/956 Art. 2a, 9, 21, 22).
-
-        EE = M x SEE, FAA = M x SEFA, N = max(0, EE - FAA - CP), cost = N x price, through the
-        functions of :mod:`cbam.declaration.certificates`; the caller holds the :data:`EXACT`
-        context. The good's sums count the line as in scope; :meth:`finish` takes the
-        certificates back if the year stays within the de minimis threshold.
-        """
-        deduction = deduction or ZERO
-        embedded = cert.embedded_emissions(mass, good.see)
-        allocation = cert.free_allocation(mass, good.sefa)
-        due = cert.certificates_due(embedded, allocation, deduction)
-        cost = cert.cost_eur(due, period.price)
-        self.lines += 1
-        good.lines += 1
-        good.net_mass += mass
-        good.embedded += embedded
-        good.allocation += allocation
-        good.deduction += deduction
-        good.certificates += due
-        good.cost_eur += cost
-        quarter = good.quarters[period.quarter - 1]
-        quarter[0] += mass * good.see_plain
-        quarter[1] += allocation
-        if good.always_in_scope:
-            self.mass_always += mass
-        else:
-            self.mass_counted += mass
-        emit = self._emit
-        if emit is None:
-            return
-        figures = (mass, embedded, allocation, deduction, due, cost)
-        if self._settled:
-            emit(good, period, row, line_id, figures, False)
-            return
-        # The sink waits while the importer may still be under the de minimis threshold.
-        self._pending.append((good, period, row, line_id, figures))
-        if exceeds_de_minimis(self.mass_counted):
-            self._settled = True
-            self._flush(exempt=False)
 
     def _flush(self, *, exempt: bool) -> None:
         """Hand the waiting lines to the sink; exempt ones without certificates (Art. 2a)."""
@@ -702,9 +701,7 @@ class Engine:
                 good.deduction += deduction
                 good.certificates += due
                 good.cost_eur += cost
-                for mine, theirs in zip(good.quarters, quarters, strict=True):
-                    mine[0] += theirs[0]
-                    mine[1] += theirs[1]
+                good.quarters = [a + b for a, b in zip(good.quarters, quarters, strict=True)]
                 self.lines += lines
                 if good.always_in_scope:
                     self.mass_always += mass
@@ -926,16 +923,24 @@ def _totals(goods: tuple[GoodResult, ...]) -> Totals:
 
 def _good_audit(good: GoodState) -> tuple[AuditStep, ...]:
     """The good's own steps: why it has its basis (its valuation's steps are shared)."""
+    return _basis_steps(good.valuation.basis, good.reason, good.basis_reason, good.estimate)
+
+
+@lru_cache(maxsize=4096)
+def _basis_steps(
+    basis: str, reason: str, basis_reason: str, estimate: bool
+) -> tuple[AuditStep, ...]:
+    """The steps, made once and shared by every good with the same reason."""
     steps = [
         AuditStep(
             quantity="basis",
-            value=good.valuation.basis,
+            value=basis,
             rule="Reg. (EU) 2023/956 Art. 7(2), Art. 8; IR 2025/2547 Art. 7",
-            note=good.reason,
+            note=reason,
         ),
-        AuditStep(quantity="basis reason", value=good.basis_reason),
+        AuditStep(quantity="basis reason", value=basis_reason),
     ]
-    if good.estimate:
+    if estimate:
         steps.append(
             AuditStep(
                 quantity="estimate",
@@ -953,7 +958,7 @@ def _good_result(good: GoodState, trails: dict[int, ValuationTrail]) -> GoodResu
         trail = trails[id(valuation)] = ValuationTrail(
             id=f"V{len(trails) + 1}", audit=valuation.audit
         )
-    return GoodResult.model_construct(
+    return GoodResult(
         key=good.label,
         cn=valuation.cn,
         category=good.category,

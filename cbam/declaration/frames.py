@@ -9,6 +9,7 @@ converts them for plotting and statistics.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,7 +32,10 @@ def _require(module: str, extra: str) -> Any:
 
 def _rows(assessment: Assessment, what: Table) -> list[dict[str, Any]]:
     if what == "goods":
-        return [g.model_dump(exclude={"audit", "valuation"}) for g in assessment.goods]
+        return [
+            {f.name: getattr(g, f.name) for f in fields(g) if f.name not in ("audit", "valuation")}
+            for g in assessment.goods
+        ]
     if what == "trajectory":
         return [y.model_dump() for y in assessment.trajectory]
     if what == "quarters":

@@ -7,9 +7,8 @@ mark-up (point (a)), taking the free allocation adjustment into account. No cert
 sold before 1 February 2027, so the 2026 share is zero (:func:`cbam.rules.quarterly_holding_share`).
 
 >>> from decimal import Decimal
->>> [q.certificates_to_hold for q in quarterly_holding(
-...     2027, [[[Decimal(100), Decimal(40)], [Decimal(0), Decimal(0)],
-...             [Decimal(10), Decimal(4)], [Decimal(0), Decimal(0)]]], exempt=False)]
+>>> sums = [Decimal(n) for n in (100, 40, 0, 0, 10, 4, 0, 0)]
+>>> [q.certificates_to_hold for q in quarterly_holding(2027, [sums], exempt=False)]
 [Decimal('30.00'), Decimal('30.00'), Decimal('33.00'), Decimal('33.00')]
 """
 
@@ -23,8 +22,8 @@ from cbam.rules import quarterly_holding_share
 
 ZERO = Decimal(0)
 
-#: Per good: for each quarter 1-4, [embedded emissions at the holding SEE, free allocation].
-QuarterSums = Sequence[Sequence[Decimal]]
+#: Per good, quarters 1-4 in turn: embedded emissions at the holding SEE, free allocation.
+QuarterSums = Sequence[Decimal]
 
 
 def quarterly_holding(
@@ -53,8 +52,8 @@ def quarterly_holding(
     embedded = allocation = ZERO
     for quarter in range(4):
         for sums in goods:
-            embedded += sums[quarter][0]
-            allocation += sums[quarter][1]
+            embedded += sums[2 * quarter]
+            allocation += sums[2 * quarter + 1]
         due = ZERO if exempt else max(ZERO, embedded - allocation) * share
         out.append(
             QuarterHolding(

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.dataclasses import dataclass
 
 from cbam.declaration.audit import AuditStep
 from cbam.installation.model import ElectricityEvidence, Verification
@@ -234,14 +235,14 @@ class ValuationTrail(BaseModel):
     audit: tuple[AuditStep, ...]
 
 
-class GoodResult(BaseModel):
+@dataclass(frozen=True, slots=True)
+class GoodResult:
     """One good (CN code x origin x installation x route x basis) summed over its lines.
 
     ``audit`` holds the good's own steps (why this basis); the steps of its per-tonne figures
     are in the assessment's valuation ``valuation`` (:meth:`Assessment.audit_of` joins both).
+    A slotted dataclass: a year may hold 100,000 goods (one per installation).
     """
-
-    model_config = ConfigDict(frozen=True)
 
     key: str
     cn: str
@@ -251,12 +252,6 @@ class GoodResult(BaseModel):
     installation_id: str | None
     route: str | None
     basis: Literal["actual", "default"]
-    route_basis: str | None = None
-    """The rule that decided the benchmark's route (:data:`cbam.reference.routes.ROUTE_BASES`)."""
-    basis_reason: str | None = None
-    """Why the good has its basis (:data:`cbam.declaration.eligibility.BASIS_REASONS`)."""
-    estimate: bool = False
-    """True when unverified (or other-period) actual values were used: not for a declaration."""
     lines: int
     net_mass: Decimal
     see_direct: Decimal | None
@@ -275,6 +270,12 @@ class GoodResult(BaseModel):
     valuation: str
     """The id of the good's :class:`ValuationTrail` in :attr:`Assessment.valuations`."""
     audit: tuple[AuditStep, ...]
+    route_basis: str | None = None
+    """The rule that decided the benchmark's route (:data:`cbam.reference.routes.ROUTE_BASES`)."""
+    basis_reason: str | None = None
+    """Why the good has its basis (:data:`cbam.declaration.eligibility.BASIS_REASONS`)."""
+    estimate: bool = False
+    """True when unverified (or other-period) actual values were used: not for a declaration."""
 
 
 class DeMinimis(BaseModel):
@@ -373,6 +374,15 @@ class Assessment(BaseModel):
     estimate : bool
         True when actual values without a satisfactory verification or of another reporting
         period were used (``accept_unverified``): an estimate, not a declaration.
+    Examples
+    --------
+    >>> import cbam
+    >>> result = cbam.assess(cbam.read_imports("samples/imports-2026.csv", year=2026), 2026)
+    >>> result.lines, result.de_minimis.exempt, result.totals.certificates > 0
+    (300, False, True)
+    >>> good = result.goods[0]
+    >>> [step.quantity for step in result.audit_of(good)][:3]
+    ['basis', 'basis reason', 'default value (total)']
     """
 
     model_config = ConfigDict(frozen=True)

@@ -200,17 +200,24 @@ def supplier_values(
     return out
 
 
-def load_supplier_file(path: Path, year: int) -> list[SupplierValue]:
-    """Compute one supplier file (installation file or communication template)."""
-    from cbam.installation import compute_see, load_installation
+def _read_installation(path: Path) -> Installation:
+    """An installation file or a filled communication template, as the model."""
+    from cbam.installation import load_installation
 
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from cbam.formats.template import read_template
 
         workbook = read_template(path)
-        installation = workbook.installation
-    else:
-        installation = load_installation(path)
+        found: Installation = workbook.installation
+        return found
+    return load_installation(path)
+
+
+def load_supplier_file(path: Path, year: int) -> list[SupplierValue]:
+    """Compute one supplier file (installation file or communication template)."""
+    from cbam.installation import compute_see
+
+    installation = _read_installation(path)
     result = compute_see(installation, year=year)
     identifier = installation.installation.id or path.stem
     return supplier_values(result, identifier, path.name, year, installation)
@@ -311,19 +318,13 @@ def installation_value(
     cbam.errors.InputError: samples/suppliers/tw-fasteners.json, field 'cn': no process of the \
 installation makes CN 72081000 (processes: P1 73181542, P2 73181535); give --process
     """
-    from cbam.installation import compute_see, load_installation
+    from cbam.installation import compute_see
 
     if isinstance(installation, Installation):
         model, source = installation, installation.source or "installation"
     else:
-        path = Path(installation)
-        source = str(path)
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            from cbam.formats.template import read_template
-
-            model = read_template(path).installation
-        else:
-            model = load_installation(path)
+        source = str(installation)
+        model = _read_installation(Path(installation))
     result = compute_see(model, year=year)
     identifier = model.installation.id or Path(source).stem
     values = supplier_values(result, identifier, Path(source).name, year, model)

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
+from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -131,8 +132,12 @@ def _q(name: str) -> str:
 
 
 def _element(name: str, **attributes: str) -> etree._Element:
-    """A stand-alone element of the namespace, built in memory and then streamed by _emit."""
-    return etree.Element(_q(name), attributes)
+    """A stand-alone element, built in memory and written by :func:`_piece`.
+
+    Elements are built without a namespace: their text is written inside the root, whose
+    default namespace they take (no declaration repeated on every good).
+    """
+    return etree.Element(name, attributes)
 
 
 def _figure(value: Decimal) -> str:
@@ -147,7 +152,7 @@ def _leaf(parent: etree._Element, name: str, text: str | None) -> None:
     """Add ``<name>text</name>``; an absent (None) value adds nothing (minOccurs 0)."""
     if text is None:
         return
-    etree.SubElement(parent, _q(name)).text = text
+    etree.SubElement(parent, name).text = text
 
 
 def _opt_figure(value: Decimal | None) -> str | None:
@@ -195,7 +200,7 @@ def _good_element(good: GoodResult) -> etree._Element:
     _leaf(element, "Certificates", _figure(good.certificates))
     _leaf(element, "CostEUR", _figure(good.cost_eur))
     _leaf(element, "Valuation", good.valuation)
-    audit = etree.SubElement(element, _q("Audit"))
+    audit = etree.SubElement(element, "Audit")
     for step in good.audit:
         audit.append(_audit_element(step))
     return element
@@ -218,7 +223,7 @@ def _head_elements(assessment: Assessment) -> Iterator[etree._Element]:
     yield year
     declarant = _element("Declarant")
     for key, value in assessment.declarant.items():
-        etree.SubElement(declarant, _q("Entry"), key=key).text = value
+        etree.SubElement(declarant, "Entry", key=key).text = value
     yield declarant
     cscf = _element("CSCF")
     cscf.text = _figure(assessment.cscf)
@@ -248,7 +253,7 @@ def _head_elements(assessment: Assessment) -> Iterator[etree._Element]:
 
     holding = _element("QuarterlyHolding")
     for q in assessment.quarters:
-        quarter = etree.SubElement(holding, _q("Quarter"), quarter=q.quarter)
+        quarter = etree.SubElement(holding, "Quarter", quarter=q.quarter)
         _leaf(quarter, "EmbeddedEmissionsToDate", _figure(q.embedded_emissions_to_date))
         _leaf(quarter, "FreeAllocationToDate", _figure(q.free_allocation_to_date))
         _leaf(quarter, "Share", _figure(q.share))
@@ -264,26 +269,26 @@ def _tail_elements(assessment: Assessment) -> Iterator[etree._Element]:
     yield valuations
     by_year = _element("CostByYear")
     for y in assessment.trajectory:
-        year = etree.SubElement(by_year, _q("Year"), year=str(y.year))
+        year = etree.SubElement(by_year, "Year", year=str(y.year))
         _leaf(year, "CBAMFactor", _figure(y.cbam_factor))
         _leaf(year, "EmbeddedEmissions", _figure(y.embedded_emissions))
         _leaf(year, "FreeAllocation", _figure(y.free_allocation))
         _leaf(year, "Certificates", _figure(y.certificates))
-        price = etree.SubElement(year, _q("Price"), assumption=_flag(y.price_is_assumption))
+        price = etree.SubElement(year, "Price", assumption=_flag(y.price_is_assumption))
         price.text = _figure(y.price)
         _leaf(year, "CostEUR", _figure(y.cost_eur))
     yield by_year
     scenarios = _element("Scenarios")
     for price_text, cost in assessment.scenarios.items():
-        etree.SubElement(scenarios, _q("Scenario"), price=price_text).text = _figure(cost)
+        etree.SubElement(scenarios, "Scenario", price=price_text).text = _figure(cost)
     yield scenarios
     datasets = _element("Datasets")
     for key, label in assessment.datasets.items():
-        etree.SubElement(datasets, _q("Dataset"), key=key).text = label
+        etree.SubElement(datasets, "Dataset", key=key).text = label
     yield datasets
     notes = _element("Notes")
     for note in assessment.notes:
-        etree.SubElement(notes, _q("Note")).text = note
+        etree.SubElement(notes, "Note").text = note
     yield notes
     for name, counts in (
         ("RouteBases", assessment.route_bases),
@@ -298,48 +303,30 @@ def _tail_elements(assessment: Assessment) -> Iterator[etree._Element]:
     yield estimate
 
 
-def _emit(xf: Any, element: etree._Element, depth: int) -> None:
-    """Stream one subtree through the incremental writer, indented by ``depth``.
-
-    Going through ``xf.element`` (rather than ``xf.write(subtree)``) lets the writer reuse the
-    root's namespace declaration instead of repeating it on every subtree.
-    """
-    attributes = {str(key): str(value) for key, value in element.attrib.items()}
-    with xf.element(element.tag, attributes):
-        if len(element):
-            for child in element:
-                xf.write("\n" + "  " * (depth + 1))
-                _emit(xf, child, depth + 1)
-            xf.write("\n" + "  " * depth)
-        elif element.text:
-            xf.write(element.text)
+def _piece(element: etree._Element, depth: int) -> str:
+    """The text of one subtree, indented for its ``depth`` in the document."""
+    etree.indent(element, space="  ", level=depth)
+    return "\n" + "  " * depth + etree.tostring(element, encoding="unicode")
 
 
-def _write_xml_to(assessment: Assessment, target: str) -> None:
-    with etree.xmlfile(target, encoding="utf-8") as xf:
-        xf.write_declaration()
-        root_attrs = {
-            "formatVersion": FORMAT_VERSION,
-            "registryFormat": "false",
-            "generator": _generator(),
-        }
-        with xf.element(_q("Declaration"), root_attrs, nsmap={None: NAMESPACE}):
-            xf.write("\n  ")
-            xf.write(etree.Comment(" " + NOTICE.replace("--", "- -") + " "))
-            for element in _head_elements(assessment):
-                xf.write("\n  ")
-                _emit(xf, element, 1)
-            xf.write("\n  ")
-            with xf.element(_q("Goods")):
-                # One good at a time: the tree of a good is built, written, and dropped.
-                for good in assessment.goods:
-                    xf.write("\n    ")
-                    _emit(xf, _good_element(good), 2)
-                xf.write("\n  ")
-            for element in _tail_elements(assessment):
-                xf.write("\n  ")
-                _emit(xf, element, 1)
-            xf.write("\n")
+def _write_xml_to(assessment: Assessment, out: IO[str]) -> None:
+    """The document, one subtree at a time: a good's tree is built, written and dropped."""
+    out.write("<?xml version='1.0' encoding='utf-8'?>\n")
+    out.write(
+        f"<Declaration xmlns={quoteattr(NAMESPACE)} formatVersion={quoteattr(FORMAT_VERSION)} "
+        f'registryFormat="false" generator={quoteattr(_generator())}>'
+    )
+    comment = etree.Comment(" " + NOTICE.replace("--", "- -") + " ")
+    out.write("\n  " + etree.tostring(comment, encoding="unicode"))
+    for element in _head_elements(assessment):
+        out.write(_piece(element, 1))
+    out.write("\n  <Goods>")
+    for good in assessment.goods:
+        out.write(_piece(_good_element(good), 2))
+    out.write("\n  </Goods>")
+    for element in _tail_elements(assessment):
+        out.write(_piece(element, 1))
+    out.write("\n</Declaration>\n")
 
 
 def write_declaration_xml(assessment: Assessment, path: str | os.PathLike[str]) -> Path:
@@ -352,7 +339,8 @@ def write_declaration_xml(assessment: Assessment, path: str | os.PathLike[str]) 
     target = Path(path)
     with atomic_path(target) as tmp:
         try:
-            _write_xml_to(assessment, str(tmp))
+            with tmp.open("w", encoding="utf-8", newline="\n") as out:
+                _write_xml_to(assessment, out)
         except ValueError as exc:  # lxml refuses control characters and the like
             raise InputError(
                 f"a text of the assessment cannot be written as XML: {exc}", source=str(target)
@@ -419,17 +407,20 @@ def validate_declaration_xml(path: str | os.PathLike[str]) -> list[XmlProblem]:
 
 def _stream_validate(path: str | os.PathLike[str]) -> XmlProblem | None:
     """The first schema problem met while streaming through the file, or None."""
-    done = {_q("Good"), _q("Valuation"), _q("Year")}
+    done = (_q("Good"), _q("Valuation"), _q("Year"))
     try:
         for _event, element in etree.iterparse(
-            str(path), events=("end",), schema=declaration_schema(), resolve_entities=False
+            str(path),
+            events=("end",),
+            tag=done,
+            schema=declaration_schema(),
+            resolve_entities=False,
         ):
-            if element.tag in done:
-                # The validator has seen it: drop the subtree and its finished siblings.
-                element.clear()
-                parent = element.getparent()
-                while parent is not None and element.getprevious() is not None:
-                    del parent[0]
+            # The validator has seen it: drop the subtree and its finished siblings.
+            element.clear()
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
     except etree.XMLSyntaxError as exc:
         return XmlProblem(line=exc.lineno or 0, path=None, message=str(exc.msg))
     return None

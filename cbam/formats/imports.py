@@ -479,6 +479,12 @@ def read_imports(path: str | Path, *, year: int | None = None) -> Iterator[Impor
     InputError
         Unknown, missing or duplicate columns; a row with a bad value (the message names file,
         row and column); an unreadable file.
+    Examples
+    --------
+    >>> import cbam
+    >>> lines = list(cbam.read_imports("samples/imports-2026.csv", year=2026))
+    >>> len(lines), lines[0].cn, lines[0].country, lines[0].net_mass
+    (300, '73181542', 'TW', Decimal('5.687'))
     """
     file = Path(path)
     source = str(file)

@@ -54,11 +54,10 @@ def cell_text(value: object) -> str:
 
 
 class _Slot:
-    """A value known only per line or per period: a ``%s`` in a good's row template.
+    """A value known only per line: a ``%s`` in the row template of a good and period.
 
     ``index`` is its place in the tuple :meth:`LinesCsvWriter.write_line` builds: row, line_id,
-    the period's year, quarter and label, net mass, embedded emissions, free allocation,
-    deduction, certificates, the period's price and assumption, cost, exempt.
+    net mass, embedded emissions, free allocation, deduction, certificates, cost, exempt.
     """
 
     __slots__ = ("index",)
@@ -67,13 +66,7 @@ class _Slot:
         self.index = index
 
 
-_S = [_Slot(i) for i in range(14)]
-
-
-class _AnyPeriod:
-    """Stands for every pricing period while a good's template is made."""
-
-    year, quarter, label, price, assumption = (*_S[2:5], *_S[10:12])
+_S = [_Slot(i) for i in range(9)]
 
 
 def _template_cell(value: object) -> str:
@@ -93,11 +86,10 @@ def _csv_text(text: str) -> str:
 _QUOTED = re.compile(r'[,"\r\n]')
 
 
-def _probe(good: GoodState) -> list[object]:
-    """The cells of a line of ``good`` with a :class:`_Slot` where lines or periods differ."""
+def _probe(good: GoodState, period: Period) -> list[object]:
+    """The cells of a line of ``good`` in ``period`` with a :class:`_Slot` where lines differ."""
     slots: Any = _S
-    figures = (*slots[5:10], slots[12])
-    line = line_result(good, cast(Period, _AnyPeriod), slots[0], slots[1], figures, slots[13])
+    line = line_result(good, period, slots[0], slots[1], tuple(slots[2:8]), slots[8])
     return [getattr(line, name) for name in COLUMNS]
 
 
@@ -114,7 +106,9 @@ def _slot_order() -> Any:
         basis_reason="",
         estimate=False,
     )
-    order = [v.index for v in _probe(cast(GoodState, stand_in)) if isinstance(v, _Slot)]
+    period = SimpleNamespace(year=0, quarter=0, label="", price=None, assumption=False)
+    cells = _probe(cast(GoodState, stand_in), cast(Period, period))
+    order = [v.index for v in cells if isinstance(v, _Slot)]
     # write_line builds its cells in the columns' order; reorder only if the columns moved.
     return None if order == sorted(order) else itemgetter(*order)
 
@@ -148,8 +142,7 @@ class LinesCsvWriter:
         self._tmp: Path | None = None
         self._handle: IO[str] | None = None
         self._batch: list[str] = []
-        self._templates: dict[GoodState, str] = {}
-        self._periods: dict[Period, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._templates: dict[tuple[GoodState, Period], str] = {}
 
     @property
     def count(self) -> int:
@@ -204,15 +197,9 @@ class LinesCsvWriter:
         """Write one line given in parts (:class:`cbam.declaration.engine.LineWriter`)."""
         if self._handle is None:
             self._check_open()
-        template = self._templates.get(good)
+        template = self._templates.get((good, period))
         if template is None:
-            template = self._templates[good] = self._template(good)
-        when = self._periods.get(period)
-        if when is None:
-            when = self._periods[period] = (
-                (str(period.year), str(period.quarter), _csv_text(period.label)),
-                (decimal_text(period.price), "true" if period.assumption else "false"),
-            )
+            template = self._templates[(good, period)] = self._template(good, period)
         mass, embedded, allocation, deduction, due, cost = figures
         text = decimal_text
         if due:
@@ -222,13 +209,11 @@ class LinesCsvWriter:
         cells = (
             row,
             _csv_text(line_id) if line_id else "",
-            *when[0],
             text(mass),
             text(embedded),
             text(allocation),
             text(deduction) if deduction else "0",
             due_text,
-            *when[1],
             cost_text,
             "true" if exempt else "false",
         )
@@ -238,9 +223,9 @@ class LinesCsvWriter:
             self._flush_batch()
 
     @staticmethod
-    def _template(good: GoodState) -> str:
-        """The row of ``good``, with ``%s`` for the cells of each line and period."""
-        return ",".join(_template_cell(value) for value in _probe(good)) + "\r\n"
+    def _template(good: GoodState, period: Period) -> str:
+        """The row of ``good`` in ``period``, with ``%s`` for the cells of each line."""
+        return ",".join(_template_cell(value) for value in _probe(good, period)) + "\r\n"
 
     def _write(self, text: str) -> None:
         batch = self._batch

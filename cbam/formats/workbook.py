@@ -8,36 +8,33 @@ summary say when it was cut).
 
 Excel stores numbers as binary doubles, so the workbook is a display copy of the figures; the
 exact values are in ``declaration.json``, ``declaration.xml`` and ``lines.csv``, and the Summary
-sheet says so. Figures are handed to openpyxl as Decimals: this module does no arithmetic on
-them. The workbook is written in openpyxl's write-only (streaming) mode to a temporary file and
-renamed into place, so a failure never leaves a half-written report.
+sheet says so. Figures are handed to XlsxWriter as Decimals: this module does no arithmetic on
+them. The workbook is written by XlsxWriter in its constant-memory (streaming) mode to a
+temporary file and renamed into place, so a failure never leaves a half-written report. Texts
+are always written as texts (never as formulas or links) and without the control characters a
+workbook cannot hold.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
 
-from cbam.declaration.audit import AuditStep
 from cbam.declaration.model import Assessment, GoodResult, LineResult
 from cbam.errors import InputError
 from cbam.files import atomic_path
 from cbam.formats.declaration_files import NOTICE
-from cbam.formats.lines import COLUMNS, read_lines_csv
+from cbam.formats.lines import read_lines_csv
 
 DEFAULT_MAX_LINES = 10_000
 """Lines copied into the "Lines" sheet at most (Excel's limit is 1,048,576 rows)."""
@@ -56,10 +53,13 @@ EXACT_NOTE = (
     "declaration.json, declaration.xml and lines.csv keep the exact decimal values."
 )
 
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
-_SECTION_FONT = Font(bold=True, size=12)
-_WRAP = Alignment(wrap_text=True, vertical="top")
+#: Characters an xlsx file cannot hold (XML 1.0 control characters); removed from texts.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: The longest text a cell holds (Excel's limit).
+_CELL_TEXT = 32_767
+
+Book = Any
+"""An ``xlsxwriter.Workbook`` (the library ships no type information)."""
 
 
 @dataclass(frozen=True)
@@ -69,66 +69,74 @@ class _Column:
     number_format: str | None = None
 
 
-class _Sheet:
-    """A write-only sheet with a styled, frozen header row and set column widths."""
+class _Styles:
+    """The workbook's cell formats, made once per workbook."""
 
-    def __init__(self, book: Workbook, title: str, columns: Sequence[_Column]) -> None:
-        sheet = book.create_sheet(title)
-        assert isinstance(sheet, WriteOnlyWorksheet)
-        self.sheet = sheet
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True})
+        self.bold = book.add_format({"bold": True})
+        self.section = book.add_format({"bold": True, "font_size": 12})
+        self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        self._numbers: dict[str, Any] = {}
+
+    def number(self, number_format: str) -> Any:
+        found = self._numbers.get(number_format)
+        if found is None:
+            found = self._numbers[number_format] = self.book.add_format(
+                {"num_format": number_format}
+            )
+        return found
+
+
+class _Sheet:
+    """A streamed sheet with a styled, frozen header row and set column widths."""
+
+    def __init__(self, book: Book, styles: _Styles, title: str, columns: Sequence[_Column]) -> None:
+        self.sheet = book.add_worksheet(title)
+        self.styles = styles
         self.columns = tuple(columns)
-        # types-openpyxl omits the write-only sheet's column_dimensions (present at run time).
-        dimensions = cast(Any, sheet).column_dimensions
-        for index, column in enumerate(self.columns, start=1):
-            dimensions[get_column_letter(index)].width = column.width
-        sheet.freeze_panes = "A2"
-        header = []
-        for column in self.columns:
-            cell = WriteOnlyCell(sheet, value=column.title)
-            cell.font = _BOLD
-            cell.fill = _HEADER_FILL
-            header.append(cell)
-        sheet.append(header)
+        self.formats = [
+            styles.number(c.number_format) if c.number_format else None for c in self.columns
+        ]
+        for index, column in enumerate(self.columns):
+            self.sheet.set_column(index, index, column.width)
+        self.sheet.freeze_panes(1, 0)
+        for index, column in enumerate(self.columns):
+            self.sheet.write_string(0, index, column.title, styles.header)
         self.rows = 1
 
-    def cell(self, value: Any, number_format: str | None = None, **style: Any) -> Cell:
-        """One cell; a Decimal becomes a number with ``number_format``, a text stays text."""
-        value = _excel_value(value)
-        cell = WriteOnlyCell(self.sheet, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # an installation name like "=A1" is text, never a formula
-        if number_format and isinstance(value, Decimal | int) and not isinstance(value, bool):
-            cell.number_format = number_format
-        for key, setting in style.items():
-            setattr(cell, key, setting)
-        return cell
+    def write(self, col: int, value: Any, cell_format: Any = None) -> None:
+        """One cell of the current row: numbers as numbers, everything else as text."""
+        write_cell(self.sheet, self.rows, col, value, cell_format)
 
     def append(self, values: Iterable[Any]) -> None:
         """A row, each value formatted as its column says."""
-        row: list[Any] = []
-        for value, column in zip(values, self.columns, strict=True):
-            if column.number_format and isinstance(value, Decimal | int):
-                row.append(self.cell(value, column.number_format))
-            elif isinstance(value, str) and value.startswith("="):
-                row.append(self.cell(value))
-            else:
-                # A plain value costs openpyxl far less than a styled cell (the Lines sheet).
-                row.append(_excel_value(value))
-        self.sheet.append(row)
+        for col, (value, cell_format) in enumerate(zip(values, self.formats, strict=True)):
+            write_cell(self.sheet, self.rows, col, value, cell_format)
         self.rows += 1
 
-    def append_raw(self, cells: list[Any]) -> None:
-        self.sheet.append(cells)
+    def append_raw(self, values: Sequence[Any], cell_format: Any = None) -> None:
+        for col, value in enumerate(values):
+            write_cell(self.sheet, self.rows, col, value, cell_format)
         self.rows += 1
 
 
-def _excel_value(value: Any) -> Any:
-    """Booleans as yes/no; texts without the control characters a workbook cannot hold."""
+def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = None) -> None:
+    """Write a value as what it is: a number, or a text that never becomes a formula or link.
+
+    Booleans read yes/no; texts lose the control characters a workbook cannot hold and are cut
+    to Excel's 32,767 characters; None leaves the cell empty.
+    """
+    if value is None:
+        return
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
+        sheet.write_string(row, col, "yes" if value else "no", cell_format)
+    elif isinstance(value, int | Decimal):
+        sheet.write_number(row, col, value, cell_format)
+    else:
+        text = _ILLEGAL.sub("", str(value))[:_CELL_TEXT]
+        sheet.write_string(row, col, text, cell_format)
 
 
 # -- Goods -------------------------------------------------------------------------------------
@@ -153,12 +161,11 @@ GOODS_COLUMNS = (
     _Column("Indirect counted", 10),
     _Column("Mark-up", 9, PERCENT),
     _Column("SEE used", 12, SPECIFIC),
-    _Column("SEE source", 40),
     _Column("Embedded emissions (t CO2e)", 18, EMISSIONS),
     _Column("Benchmark", 12, SPECIFIC),
     _Column("Benchmark column", 10),
-    _Column("Benchmark source", 40),
     _Column("SEFA", 12, SPECIFIC),
+    _Column("Valuation (see Audit)", 11),
     _Column("Free allocation (t CO2e)", 18, EMISSIONS),
     _Column("Carbon price deduction (t CO2e)", 18, EMISSIONS),
     _Column("Certificates (t CO2e)", 16, EMISSIONS),
@@ -166,18 +173,8 @@ GOODS_COLUMNS = (
 )
 
 
-def _step(audit: tuple[AuditStep, ...], *quantities: str) -> AuditStep | None:
-    """The first audit step for one of ``quantities`` that names a source or note."""
-    for step in audit:
-        if step.quantity in quantities and (step.source or step.note):
-            return step
-    return None
-
-
-def _good_row(good: GoodResult, audit: tuple[AuditStep, ...]) -> list[Any]:
-    basis = _step(audit, "basis")
-    see = _step(audit, "default value (total)", "default value (direct)", "SEE used")
-    benchmark = _step(audit, "benchmark", "benchmark of actual data")
+def _good_row(good: GoodResult) -> list[Any]:
+    basis = next((step for step in good.audit if step.quantity == "basis"), None)
     return [
         good.key,
         good.cn,
@@ -198,12 +195,11 @@ def _good_row(good: GoodResult, audit: tuple[AuditStep, ...]) -> list[Any]:
         good.indirect_counted,
         good.markup,
         good.see_used,
-        (see.source or see.note) if see else None,
         good.embedded_emissions,
         good.benchmark,
         good.benchmark_column,
-        (benchmark.source or benchmark.note) if benchmark else None,
         good.sefa,
+        good.valuation,
         good.free_allocation,
         good.carbon_price_deduction,
         good.certificates,
@@ -211,16 +207,16 @@ def _good_row(good: GoodResult, audit: tuple[AuditStep, ...]) -> list[Any]:
     ]
 
 
-def _write_goods(book: Workbook, assessment: Assessment) -> None:
-    sheet = _Sheet(book, "Goods", GOODS_COLUMNS)
+def _write_goods(book: Book, styles: _Styles, assessment: Assessment) -> None:
+    sheet = _Sheet(book, styles, "Goods", GOODS_COLUMNS)
     for good in assessment.goods:
-        sheet.append(_good_row(good, assessment.audit_of(good)))
+        sheet.append(_good_row(good))
 
 
 # -- Audit -------------------------------------------------------------------------------------
 
 AUDIT_COLUMNS = (
-    _Column("Good", 34),
+    _Column("Valuation", 11),
     _Column("Quantity", 26),
     _Column("Value", 16, "0.##########"),
     _Column("Rule", 50),
@@ -229,11 +225,12 @@ AUDIT_COLUMNS = (
 )
 
 
-def _write_audit(book: Workbook, assessment: Assessment) -> None:
-    sheet = _Sheet(book, "Audit", AUDIT_COLUMNS)
-    for good in assessment.goods:
-        for step in assessment.audit_of(good):
-            sheet.append([good.key, step.quantity, step.value, step.rule, step.source, step.note])
+def _write_audit(book: Book, styles: _Styles, assessment: Assessment) -> None:
+    """How each valuation's per-tonne figures were obtained; the goods name their valuation."""
+    sheet = _Sheet(book, styles, "Audit", AUDIT_COLUMNS)
+    for trail in assessment.valuations:
+        for step in trail.audit:
+            sheet.append([trail.id, step.quantity, step.value, step.rule, step.source, step.note])
 
 
 # -- Cost by year --------------------------------------------------------------------------------
@@ -250,8 +247,8 @@ YEAR_COLUMNS = (
 )
 
 
-def _write_cost_by_year(book: Workbook, assessment: Assessment) -> None:
-    sheet = _Sheet(book, "Cost by year", YEAR_COLUMNS)
+def _write_cost_by_year(book: Book, styles: _Styles, assessment: Assessment) -> None:
+    sheet = _Sheet(book, styles, "Cost by year", YEAR_COLUMNS)
     for y in assessment.trajectory:
         sheet.append(
             [
@@ -269,7 +266,7 @@ def _write_cost_by_year(book: Workbook, assessment: Assessment) -> None:
     if not count:
         sheet.append_raw(["No cost trajectory was computed for this assessment."])
         return
-    sheet.append_raw([])
+    sheet.rows += 1
     sheet.append_raw(
         [
             "The same goods, volumes and origins priced in each year: that year's CBAM factor "
@@ -277,54 +274,54 @@ def _write_cost_by_year(book: Workbook, assessment: Assessment) -> None:
             "auction prices."
         ]
     )
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "CBAM certificate cost per year (EUR)"
-    chart.y_axis.title = "EUR"
-    chart.x_axis.title = "Year of import"
-    chart.legend = None
-    chart.height, chart.width = 9, 18
-    cost_column = len(YEAR_COLUMNS)
-    data = Reference(sheet.sheet, min_col=cost_column, min_row=1, max_row=count + 1)
-    years = Reference(sheet.sheet, min_col=1, min_row=2, max_row=count + 1)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(years)
-    cast(Any, sheet.sheet).add_chart(chart, "J2")  # the stubs type add_chart for Worksheet
+    chart = book.add_chart({"type": "column"})
+    cost_column = len(YEAR_COLUMNS) - 1
+    chart.add_series(
+        {
+            "name": ["Cost by year", 0, cost_column],
+            "categories": ["Cost by year", 1, 0, count, 0],
+            "values": ["Cost by year", 1, cost_column, count, cost_column],
+        }
+    )
+    chart.set_title({"name": "CBAM certificate cost per year (EUR)"})
+    chart.set_y_axis({"name": "EUR"})
+    chart.set_x_axis({"name": "Year of import"})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 640, "height": 320})
+    sheet.sheet.insert_chart("J2", chart)
 
 
 # -- Lines ----------------------------------------------------------------------------------------
 
-_LINE_FORMATS = {
-    "row": INTEGER,
-    "year": INTEGER,
-    "quarter": INTEGER,
-    "net_mass": MASS,
-    "see_used": SPECIFIC,
-    "embedded_emissions": EMISSIONS,
-    "sefa": SPECIFIC,
-    "free_allocation": EMISSIONS,
-    "carbon_price_deduction": EMISSIONS,
-    "certificates": EMISSIONS,
-    "price": EUR,
-    "cost_eur": EUR,
-}
-_LINE_WIDTHS = {"cn": 11, "group": 34, "period": 10, "line_id": 12, "installation_id": 16}
+#: The Lines sheet: each line's own facts (the good's per-tonne figures are on Goods, every
+#: column of every line in lines.csv), field of LineResult -> column.
+LINE_COLUMNS: tuple[tuple[str, _Column], ...] = (
+    ("row", _Column("Row", 7, INTEGER)),
+    ("line_id", _Column("Line id", 12)),
+    ("cn", _Column("CN code", 11)),
+    ("country", _Column("Origin", 8)),
+    ("installation_id", _Column("Installation", 16)),
+    ("route", _Column("Route", 7)),
+    ("period", _Column("Price period", 10)),
+    ("net_mass", _Column("Net mass (t / MWh)", 14, MASS)),
+    ("basis", _Column("Basis", 9)),
+    ("embedded_emissions", _Column("Embedded emissions (t CO2e)", 16, EMISSIONS)),
+    ("free_allocation", _Column("Free allocation (t CO2e)", 16, EMISSIONS)),
+    ("carbon_price_deduction", _Column("Carbon price deduction (t CO2e)", 16, EMISSIONS)),
+    ("certificates", _Column("Certificates (t CO2e)", 14, EMISSIONS)),
+    ("price", _Column("Price (EUR / certificate)", 12, EUR)),
+    ("cost_eur", _Column("Cost (EUR)", 14, EUR)),
+    ("exempt_de_minimis", _Column("Exempt (de minimis)", 10)),
+)
+_LINE_FIELDS = tuple(name for name, _ in LINE_COLUMNS)
 
 
-def _write_lines(book: Workbook, lines_csv: Path, max_lines: int, lines: int) -> str:
+def _write_lines(book: Book, styles: _Styles, lines_csv: Path, max_lines: int, lines: int) -> str:
     """Copy up to ``max_lines`` of the ``lines`` lines; returns what was done, for the Summary.
 
     Only the copied lines are read: a million-line file costs no more than ``max_lines``.
     """
-    columns = [
-        _Column(
-            name,
-            _LINE_WIDTHS.get(name, 14),
-            _LINE_FORMATS.get(name),
-        )
-        for name in COLUMNS
-    ]
-    sheet = _Sheet(book, "Lines", columns)
+    sheet = _Sheet(book, styles, "Lines", [column for _, column in LINE_COLUMNS])
     total = 0
     try:
         for line in islice(read_lines_csv(lines_csv), max_lines):
@@ -344,13 +341,13 @@ def _write_lines(book: Workbook, lines_csv: Path, max_lines: int, lines: int) ->
             f"only the first {max_lines} of {total} lines are copied here; "
             f"{lines_csv.name} holds them all"
         )
-        sheet.append_raw([sheet.cell(message, font=_BOLD)])
+        sheet.append_raw([message], styles.bold)
         return message
     return f"all {total} lines of {lines_csv.name}"
 
 
 def _line_values(line: LineResult) -> list[Any]:
-    return [getattr(line, name) for name in COLUMNS]
+    return [getattr(line, name) for name in _LINE_FIELDS]
 
 
 # -- Summary --------------------------------------------------------------------------------------
@@ -363,18 +360,17 @@ SUMMARY_COLUMNS = (
 
 
 def _write_summary(sheet: _Sheet, assessment: Assessment, lines_note: str | None) -> None:
+    styles = sheet.styles
+
     def section(title: str) -> None:
-        sheet.append_raw([])
-        sheet.append_raw([sheet.cell(title, font=_SECTION_FONT)])
+        sheet.rows += 1
+        sheet.append_raw([title], styles.section)
 
     def item(label: str, value: Any, number_format: str | None = None, note: str = "") -> None:
-        sheet.append_raw(
-            [
-                sheet.cell(label),
-                sheet.cell(value, number_format),
-                sheet.cell(note or None, alignment=_WRAP) if note else None,
-            ]
-        )
+        sheet.write(0, label)
+        sheet.write(1, value, styles.number(number_format) if number_format else None)
+        sheet.write(2, note or None, styles.wrap)
+        sheet.rows += 1
 
     if assessment.estimate:
         item(
@@ -469,25 +465,32 @@ def write_report_xlsx(
     an :class:`~cbam.errors.InputError`; nothing is written then.
     """
     target = Path(path)
-    book = Workbook(write_only=True)
-    # Sheets appear in creation order; Summary is filled last because it reports on Lines.
-    summary = _Sheet(book, "Summary", SUMMARY_COLUMNS)
-    _write_goods(book, assessment)
-    _write_audit(book, assessment)
-    _write_cost_by_year(book, assessment)
-    try:
-        with atomic_path(target) as tmp:
+    with atomic_path(target) as tmp:
+        book = xlsxwriter.Workbook(
+            str(tmp),
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        try:
+            styles = _Styles(book)
+            # Sheets appear in creation order; Summary is filled last: it reports on Lines.
+            summary = _Sheet(book, styles, "Summary", SUMMARY_COLUMNS)
+            _write_goods(book, styles, assessment)
+            _write_audit(book, styles, assessment)
+            _write_cost_by_year(book, styles, assessment)
             lines_note = (
-                _write_lines(book, Path(lines_csv), max_lines, assessment.lines)
+                _write_lines(book, styles, Path(lines_csv), max_lines, assessment.lines)
                 if lines_csv
                 else None
             )
             _write_summary(summary, assessment, lines_note)
-            book.save(tmp)
-    except BaseException:
-        # Finish the sheets' streaming writers so that they do not fail later in the collector.
-        for sheet in book.worksheets:
-            if isinstance(sheet, WriteOnlyWorksheet) and not sheet.closed:
-                sheet.close()
-        raise
+        except BaseException:
+            with contextlib.suppress(Exception):
+                book.close()  # XlsxWriter then removes its own temporary files
+            raise
+        book.close()
     return target

@@ -97,6 +97,26 @@ class DefaultValue(BaseModel, frozen=True):
         """total x (1 + mark-up of ``year``), exact (IR 2025/2621 Annex I, mark-up columns)."""
         return marked_up(self.total, self.sector, year)
 
+    def summary(self, year: int) -> dict[str, object]:
+        """The ``cbam defaults --json`` object for imports in ``year`` (interfaces.md §2)."""
+        return {
+            "cn": self.cn,
+            "country": self.country,
+            "country_used": self.country_used,
+            "route": self.route,
+            "direct": self.direct,
+            "indirect": self.indirect,
+            "total": self.total,
+            "year": year,
+            "markup": self.markup(year),
+            "value_used": self.value_used(year),
+            "dataset": self.dataset.label,
+            "dataset_sha256": self.dataset.sha256,
+            "location": self.location,
+            "description": self.description,
+            "fallback": self.fallback,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class _Entry:

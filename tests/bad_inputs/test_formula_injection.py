@@ -52,7 +52,7 @@ def test_report_xlsx_writes_hostile_text_as_text(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(report)
     lines = book["Lines"]
     header = [c.value for c in lines[1]]
-    column = header.index("line_id") + 1
+    column = header.index("Line id") + 1
     cells = [lines.cell(row=r, column=column) for r in range(2, 2 + len(HOSTILE))]
     assert [c.value for c in cells] == HOSTILE
     assert {c.data_type for c in cells} == {"s"}

@@ -71,11 +71,19 @@ def test_supplier_matching_and_reasons() -> None:
     actual = by_key[("73181542", "TW-1")]
     assert actual.basis == "actual" and actual.see_used == D("2.1")
     assert actual.free_allocation == D(100) * D("0.975") * D("1.4")
-    notes = [s.note for g in result.goods for s in g.audit if s.quantity == "basis"]
-    assert any("actual values of installation TW-1" in (n or "") for n in notes)
-    assert any("communicated no value for CN 73181595" in (n or "") for n in notes)
-    assert any("no supplier data for installation NOPE" in (n or "") for n in notes)
-    assert any("no installation given" in (n or "") for n in notes)
+    notes = {
+        g.installation_id: s.note for g in result.goods for s in g.audit if s.quantity == "basis"
+    }
+    assert (notes["TW-1"] or "").startswith("actual values of the installation (test)") or (
+        "communicated no value for CN 73181595" in (notes["TW-1"] or "")
+    )
+    reasons = [s.note for g in result.goods for s in g.audit if s.quantity == "basis"]
+    assert "actual values of the installation (test); verified: opinion 'satisfactory'" in " ".join(
+        n or "" for n in reasons
+    )
+    assert any("communicated no value for CN 73181595" in (n or "") for n in reasons)
+    assert notes["NOPE"] == "no supplier data for the installation: default value"
+    assert notes[None] == "no installation given: default value"
     assert by_key[("73181595", "TW-1")].basis == "default"
 
 

@@ -7,6 +7,7 @@ tested whatever the reference lookups do); the last group runs the real ``assess
 from __future__ import annotations
 
 import csv
+import dataclasses
 import filecmp
 import os
 import shutil
@@ -44,7 +45,7 @@ from cbam.formats.declaration_files import (
     write_declaration_xml,
 )
 from cbam.formats.lines import COLUMNS, LinesCsvWriter, read_lines_csv
-from cbam.formats.workbook import write_report_xlsx
+from cbam.formats.workbook import LINE_COLUMNS, write_report_xlsx
 from tests.verified import VERIFIED_2026
 
 D = Decimal
@@ -489,7 +490,7 @@ def test_invalid_xml_is_never_written(
 ) -> None:
     _, assessment = sample
     broken = assessment.model_copy(
-        update={"goods": (assessment.goods[0].model_copy(update={"country": "China"}),)}
+        update={"goods": (dataclasses.replace(assessment.goods[0], country="China"),)}
     )
     path = tmp_path / "declaration.xml"
     with pytest.raises(
@@ -589,8 +590,10 @@ def test_report_xlsx(tmp_path: Path, sample: tuple[list[LineResult], Assessment]
     assert cell.data_type == "n" and "0.0" in cell.number_format
 
     audit_rows = _sheet_rows(book["Audit"])
-    assert audit_rows[0][:3] == ("Good", "Quantity", "Value")
-    assert len(audit_rows) == 1 + sum(len(assessment.audit_of(g)) for g in assessment.goods)
+    assert audit_rows[0][:3] == ("Valuation", "Quantity", "Value")
+    # one row per step of each valuation; the goods name theirs
+    assert len(audit_rows) == 1 + sum(len(v.audit) for v in assessment.valuations)
+    assert {r[col["Valuation (see Audit)"]] for r in rows[1:]} == {r[0] for r in audit_rows[1:]}
     see_row = next(r for r in audit_rows if r[1] == "SEE used")
     assert _near(see_row[2], GOODS[0]["see_used"])
     assert see_row[4].startswith("IR 2025/2621 Annex I, v1")
@@ -601,10 +604,11 @@ def test_report_xlsx(tmp_path: Path, sample: tuple[list[LineResult], Assessment]
     assert len(by_year._charts) == 1
 
     lines_rows = _sheet_rows(book["Lines"])
-    assert tuple(lines_rows[0]) == COLUMNS
+    header = list(lines_rows[0])
+    assert header == [column.title for _, column in LINE_COLUMNS]
     assert len(lines_rows) == 1 + len(lines)
-    assert _near(lines_rows[1][COLUMNS.index("net_mass")], D("30.5"))
-    assert lines_rows[1][COLUMNS.index("cn")] == "73181542"  # codes stay text
+    assert _near(lines_rows[1][header.index("Net mass (t / MWh)")], D("30.5"))
+    assert lines_rows[1][header.index("CN code")] == "73181542"  # codes stay text
 
 
 def test_report_xlsx_cuts_long_lines_and_says_so(
@@ -628,8 +632,8 @@ def test_report_xlsx_keeps_texts_as_texts(
     tmp_path: Path, sample: tuple[list[LineResult], Assessment]
 ) -> None:
     _, assessment = sample
-    tricky = assessment.goods[0].model_copy(
-        update={"installation_id": '=HYPERLINK("http://x","y")', "category": "bell\x07 here"}
+    tricky = dataclasses.replace(
+        assessment.goods[0], installation_id='=HYPERLINK("http://x","y")', category="bell\x07 here"
     )
     changed = assessment.model_copy(update={"goods": (tricky,), "notes": ("=1+1",)})
     path = write_report_xlsx(changed, tmp_path / "report.xlsx")

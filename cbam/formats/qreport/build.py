@@ -538,6 +538,15 @@ def build_qreport(
         country, a good without values when ``defaults="none"``, no lines, or more goods than the
         registry accepts (file, row and field named). Codes the code lists do not know are
         noted, not refused.
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> import cbam
+    >>> line = cbam.ImportLine(row=2, cn="72081000", country="TR", net_mass=Decimal("12.5"),
+    ...                        year=2025, quarter=4, procedure="4000")
+    >>> built = cbam.build_qreport([line], "2025Q4", cbam.load_declarant("samples/declarant.json"))
+    >>> built.lines, built.goods_default, built.report.imported_good[0].commodity_code.cn_code
+    (1, 1, '72081000')
     """
     year, quarter = parse_period(period)
     codes = codes or QReportCodes()

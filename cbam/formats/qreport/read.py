@@ -310,6 +310,18 @@ def read_qreport(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) ->
     InputError
         Naming file, line and element path, for hostile (DTD, too large), malformed or invalid
         input.
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from decimal import Decimal
+    >>> import cbam
+    >>> line = cbam.ImportLine(row=2, cn="72081000", country="TR", net_mass=Decimal("12.5"),
+    ...                        year=2025, quarter=4)
+    >>> built = cbam.build_qreport([line], "2025Q4", cbam.load_declarant("samples/declarant.json"))
+    >>> path = cbam.write_qreport(built.report, pathlib.Path(tempfile.mkdtemp()) / "q.xml").path
+    >>> good = cbam.read_qreport(path).imported_good[0]
+    >>> good.commodity_code.cn_code, good.measure_imported.net_mass
+    ('72081000', Decimal('12.5'))
     """
     reader = QReportReader(path, max_bytes=max_bytes)
     header = reader.header

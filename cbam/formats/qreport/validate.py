@@ -306,6 +306,15 @@ def validate_qreport(
     ------
     InputError
         Only when the file (or the XSD) does not exist or is not a usable schema.
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import cbam
+    >>> broken = pathlib.Path(tempfile.mkdtemp()) / "broken.xml"
+    >>> _ = broken.write_text("<QReport/>")
+    >>> result = cbam.validate_qreport(broken)
+    >>> result.valid, len(result.errors) > 0
+    (False, True)
     """
     file = Path(path)
     schema = load_schema(xsd)

@@ -181,6 +181,17 @@ def write_qreport(
     ------
     QReportInvalidError
         The report does not validate; its ``result`` lists line, path and message of each error.
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from decimal import Decimal
+    >>> import cbam
+    >>> line = cbam.ImportLine(row=2, cn="72081000", country="TR", net_mass=Decimal("12.5"),
+    ...                        year=2025, quarter=4)
+    >>> built = cbam.build_qreport([line], "2025Q4", cbam.load_declarant("samples/declarant.json"))
+    >>> result = cbam.write_qreport(built.report, pathlib.Path(tempfile.mkdtemp()) / "q.xml")
+    >>> result.goods, result.validation.valid
+    (1, True)
     """
     target = Path(path)
     with atomic_path(target) as tmp:
