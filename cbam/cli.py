@@ -163,7 +163,7 @@ def _installation_value(args: argparse.Namespace, year: int) -> Any:
             field="installation",
         )
     from cbam.codes import validate_cn
-    from cbam.declaration.suppliers import installation_value
+    from cbam.formats.installation_files import installation_value
 
     return installation_value(args.installation, validate_cn(args.cn), year, process=args.process)
 
@@ -364,7 +364,7 @@ def cmd_data_info(args: argparse.Namespace) -> Output:
 
 
 def cmd_see(args: argparse.Namespace) -> Output:
-    from cbam.installation import see_report
+    from cbam.formats.installation_files import see_report
 
     document = see_report(Path(args.installation), year=args.year)
 

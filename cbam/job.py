@@ -305,8 +305,8 @@ def run_assess(
         The assessment and the paths written; ``summary()`` is the ``--json`` document.
     """
     from cbam.declaration.declarant import load_declarant
-    from cbam.declaration.suppliers import load_suppliers
     from cbam.formats.declaration_files import write_declaration_json, write_declaration_xml
+    from cbam.formats.installation_files import load_suppliers
     from cbam.formats.workbook import write_report_xlsx
     from cbam.reference import PriceTable, load_defaults_workbook
     from cbam.rules import check_year

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from cbam import job
 from cbam.declaration.assess import assess
 from cbam.declaration.model import Assessment, SupplierValue
-from cbam.declaration.suppliers import load_suppliers
 from cbam.errors import CbamError, InputError
 from cbam.formats.imports import read_imports
+from cbam.formats.installation_files import load_suppliers
 from cbam.formats.lines import LinesCsvWriter
 from cbam.formats.split import split_points
 from cbam.job import assess_file

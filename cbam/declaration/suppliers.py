@@ -37,7 +37,6 @@ from cbam.installation.result import InstallationResult, ProcessResult
 from cbam.reference.benchmarks import benchmark
 from cbam.reference.routes import actual_route, column_routes, default_route
 
-SUFFIXES = (".json", ".yaml", ".yml", ".xlsx", ".xlsm")
 ZERO = Decimal(0)
 
 
@@ -200,80 +199,8 @@ def supplier_values(
     return out
 
 
-def _read_installation(path: Path) -> Installation:
-    """An installation file or a filled communication template, as the model."""
-    from cbam.installation import load_installation
-
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from cbam.formats.template import read_template
-
-        workbook = read_template(path)
-        found: Installation = workbook.installation
-        return found
-    return load_installation(path)
-
-
-def load_supplier_file(path: Path, year: int) -> list[SupplierValue]:
-    """Compute one supplier file (installation file or communication template)."""
-    from cbam.installation import compute_see
-
-    installation = _read_installation(path)
-    result = compute_see(installation, year=year)
-    identifier = installation.installation.id or path.stem
-    return supplier_values(result, identifier, path.name, year, installation)
-
-
-def load_suppliers(folder: str | Path, year: int) -> list[SupplierValue]:
-    """Actual values of every supplier file in a folder (IR 2025/2547 Annex III; IR 2025/2620).
-
-    Each installation file (``.json``, ``.yaml``/``.yml``) or filled communication template
-    (``.xlsx``) is computed with the installation engine; every production process yields one
-    value per CN code. The folder is not searched recursively.
-
-    Parameters
-    ----------
-    folder : str or Path
-        The suppliers folder.
-    year : int
-        Import year: the default-value mark-up of purchased precursors and the benchmarks' period.
-
-    Returns
-    -------
-    list of SupplierValue
-        SEE in t CO2e per t and the Column A benchmark plus precursors (t CO2e per t) per
-        installation and CN code.
-
-    Raises
-    ------
-    InputError
-        The folder does not exist, a file is invalid (file, path and field named), or two files use
-        one installation id.
-    """
-    root = Path(folder)
-    if not root.is_dir():
-        raise InputError("the suppliers folder does not exist", source=str(root))
-    values: list[SupplierValue] = []
-    owners: dict[tuple[str, object], str] = {}
-    for path in sorted(p for p in root.iterdir() if p.suffix.lower() in SUFFIXES):
-        if path.name.startswith((".", "~$")):
-            continue
-        found = load_supplier_file(path, year)
-        for value in found:
-            key = (value.installation_id, value.period_start)
-            first = owners.setdefault(key, path.name)
-            if first != path.name:
-                raise InputError(
-                    f"installation id {value.installation_id!r} is used by {first} too, for "
-                    f"the same reporting period",
-                    source=str(path),
-                    field="installation.id",
-                )
-        values.extend(found)
-    return values
-
-
 def installation_value(
-    installation: str | Path | Installation,
+    installation: Installation,
     cn: str,
     year: int,
     *,
@@ -281,14 +208,15 @@ def installation_value(
 ) -> SupplierValue:
     """The actual values of the process of an installation that makes CN code ``cn``.
 
-    For ``cbam cost --installation FILE [--process ID]``: the installation (file, template or
-    model) is computed for ``year`` (IR 2025/2547 Annex III) and the process's SEE, route and
-    precursors' benchmark (IR 2025/2620 Annex pt 3.3 Eq. 4) are returned.
+    For ``cbam cost --installation FILE [--process ID]``: the installation is computed for
+    ``year`` (IR 2025/2547 Annex III) and the process's SEE, route and precursors' benchmark
+    (IR 2025/2620 Annex pt 3.3 Eq. 4) are returned.
 
     Parameters
     ----------
-    installation : str, Path or Installation
-        An installation file (JSON/YAML), a filled communication template or a loaded model.
+    installation : Installation
+        The installation (:func:`cbam.load_installation`, or a template or file read by
+        :func:`cbam.formats.installation_files.read_installation`).
     cn : str
         The 8-digit CN code of the good.
     year : int
@@ -309,10 +237,12 @@ def installation_value(
 
     Examples
     --------
-    >>> value = installation_value("samples/suppliers/tw-fasteners.json", "73181542", 2026)
+    >>> import cbam
+    >>> model = cbam.load_installation("samples/suppliers/tw-fasteners.json")
+    >>> value = installation_value(model, "73181542", 2026)
     >>> value.process_id, round(value.precursor_benchmark, 6)
     ('P1', Decimal('1.604706'))
-    >>> installation_value("samples/suppliers/tw-fasteners.json", "72081000", 2026)
+    >>> installation_value(model, "72081000", 2026)
     Traceback (most recent call last):
         ...
     cbam.errors.InputError: samples/suppliers/tw-fasteners.json, field 'cn': no process of the \
@@ -320,11 +250,7 @@ installation makes CN 72081000 (processes: P1 73181542, P2 73181535); give --pro
     """
     from cbam.installation import compute_see
 
-    if isinstance(installation, Installation):
-        model, source = installation, installation.source or "installation"
-    else:
-        source = str(installation)
-        model = _read_installation(Path(installation))
+    model, source = installation, installation.source or "installation"
     result = compute_see(model, year=year)
     identifier = model.installation.id or Path(source).stem
     values = supplier_values(result, identifier, Path(source).name, year, model)

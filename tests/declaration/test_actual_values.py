@@ -27,9 +27,9 @@ from cbam.declaration.eligibility import (
 )
 from cbam.declaration.engine import SupplierIndex
 from cbam.declaration.model import ImportLine, SupplierValue
-from cbam.declaration.suppliers import load_suppliers
 from cbam.declaration.valuation import NO_CLINKER_NOTE, PROVISIONAL_NOTE, value_good
 from cbam.errors import InputError
+from cbam.formats.installation_files import load_suppliers
 from cbam.installation.model import ElectricityEvidence, Verification
 from tests.verified import VERIFICATION_BLOCK, VERIFIED_2026
 from tests.workbook_values import benchmark

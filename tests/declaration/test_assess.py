@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from cbam.declaration.assess import EXACT, assess
 from cbam.declaration.model import LineResult, SupplierValue
-from cbam.declaration.suppliers import load_suppliers
 from cbam.errors import InputError
 from cbam.formats.imports import ImportLine, read_imports
+from cbam.formats.installation_files import load_suppliers
 from tests.verified import VERIFIED_2026
 
 D = Decimal

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cbam.declaration.suppliers import load_suppliers
+from cbam.formats.installation_files import load_suppliers
 from cbam.formats.template import fill_template, read_template
 from cbam.installation import parse_installation
 from tests.verified import VERIFICATION_BLOCK
