@@ -239,6 +239,7 @@ class AssessRun:
                 "carbon_price_deduction": totals.carbon_price_deduction,
                 "certificates": totals.certificates,
                 "cost_eur": totals.cost_eur,
+                "electricity_mwh": totals.electricity_mwh,
             },
             "de_minimis": assessment.de_minimis.model_dump(),
             "lines": assessment.lines,

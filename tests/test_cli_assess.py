@@ -12,6 +12,7 @@ import pytest
 
 from cbam.cli import main
 from cbam.declaration.assess import EXACT
+from cbam.declaration.certificates import round_eur, round_figure, round_tonnes
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,7 @@ def test_json_contract(assessed: tuple[dict[str, Any], Path]) -> None:
         "free_allocation",
         "certificates",
         "cost_eur",
+        "electricity_mwh",
     }
     assert doc["lines"] == 300
     assert doc["de_minimis"]["exempt"] is False
@@ -64,15 +66,17 @@ def test_totals_equal_the_sum_of_lines_csv_exactly(assessed: tuple[dict[str, Any
     sums: dict[str, Decimal] = {}
     with (out / "lines.csv").open(newline="", encoding="utf-8") as handle, localcontext(EXACT):
         rows = list(csv.DictReader(handle))
-        for key in (
-            "net_mass",
-            "embedded_emissions",
-            "free_allocation",
-            "certificates",
-            "cost_eur",
-        ):
+        for key in ("embedded_emissions", "free_allocation", "certificates", "cost_eur"):
             sums[key] = sum((Decimal(r[key]) for r in rows), Decimal(0))
+        # Tonnes and MWh are never added together: electricity (CN 2716 00 00) apart.
+        sums["net_mass"] = sum(
+            (Decimal(r["net_mass"]) for r in rows if r["cn"] != "27160000"), Decimal(0)
+        )
+        sums["electricity_mwh"] = sum(
+            (Decimal(r["net_mass"]) for r in rows if r["cn"] == "27160000"), Decimal(0)
+        )
     assert len(rows) == 300
+    assert sums["electricity_mwh"] > 0
     for key, total in sums.items():
         assert doc["totals"][key] == total, key
 
@@ -80,7 +84,13 @@ def test_totals_equal_the_sum_of_lines_csv_exactly(assessed: tuple[dict[str, Any
 def test_declaration_json_holds_the_same_totals(assessed: tuple[dict[str, Any], Path]) -> None:
     doc, out = assessed
     declaration = json.loads((out / "declaration.json").read_text(), parse_float=Decimal)
-    assert Decimal(str(declaration["totals"]["certificates"])) == doc["totals"]["certificates"]
+    # The declaration gives the exact total rounded: certificates to at most 6 decimals, emissions
+    # over the year in whole tonnes (IR 2025/2547 Annex II A.1(6)), money to the cent.
+    totals = {k: Decimal(str(v)) for k, v in declaration["totals"].items()}
+    assert totals["certificates"] == round_figure(doc["totals"]["certificates"])
+    assert totals["embedded_emissions"] == round_tonnes(doc["totals"]["embedded_emissions"])
+    assert totals["cost_eur"] == round_eur(doc["totals"]["cost_eur"])
+    assert totals["electricity_mwh"] == doc["totals"]["electricity_mwh"]
     bases = {g["basis"] for g in declaration["goods"]}
     assert bases == {"actual", "default"}
 

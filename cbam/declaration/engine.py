@@ -324,6 +324,17 @@ def _emitter(sink: LineSink | None) -> _Emit | None:
     return emit
 
 
+#: Lines between two calls of an engine's ``progress`` callback.
+PROGRESS_EVERY = 100_000
+
+Progress = Callable[[int], None]
+"""Called with the number of lines assessed so far, every :data:`PROGRESS_EVERY` lines."""
+
+
+def _no_progress(_lines: int) -> None:
+    """The progress callback of an engine without one."""
+
+
 #: Field names of the lookups -> the customs-lines column a user would fix.
 _COLUMN_OF_FIELD = {"cn": "cn_code"}
 
@@ -366,6 +377,8 @@ class Engine:
     settle_at_once : bool
         Hand every line to the sink as in scope at once instead of waiting for the de minimis
         question (used for the parts of a split file; the caller checks the whole year's mass).
+    progress : callable, optional
+        Called with the number of lines assessed so far every :data:`PROGRESS_EVERY` lines.
     """
 
     def __init__(
@@ -378,6 +391,7 @@ class Engine:
         defaults_table: DefaultValueTable | None = None,
         sink: LineSink | None = None,
         settle_at_once: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         self.year = check_year(year)
         self.suppliers = SupplierIndex(suppliers)
@@ -393,6 +407,7 @@ class Engine:
         # Lines wait here while the importer may still be under the de minimis threshold.
         self._pending: list[_Pending] = []
         self._settled = settle_at_once
+        self.progress = progress
 
     def use_sink(self, sink: LineSink | None) -> None:
         """Send the lines settled from now on to ``sink``."""
@@ -454,6 +469,9 @@ class Engine:
         due_of, cost_of = cert.certificates_due, cert.cost_eur
         emit, pending = self._emit, self._pending
         count, counted, always = 0, self.mass_counted, self.mass_always
+        progress = self.progress or _no_progress
+        # The line count at which progress is next reported (never, without a callback).
+        report_at = PROGRESS_EVERY - self.lines % PROGRESS_EVERY if self.progress else -1
         try:
             with localcontext(EXACT):
                 for line in lines:
@@ -470,6 +488,9 @@ class Engine:
                     due = due_of(embedded, allocation, deduction)
                     cost = cost_of(due, period.price)
                     count += 1
+                    if count == report_at:
+                        progress(self.lines + count)
+                        report_at += PROGRESS_EVERY
                     good.lines += 1
                     good.net_mass += mass
                     good.embedded += embedded
@@ -584,14 +605,16 @@ class Engine:
                 key=lambda g: (g.key[0], g.country, g.installation_id or "", g.label),
             )
             trails: dict[int, ValuationTrail] = {}
-            results = tuple(_good_result(g, trails) for g in used)
+            results = tuple(
+                _good_result(g, trails, self._certificates_at_default(g, exempt)) for g in used
+            )
             totals = _totals(results)
             return Assessment(
                 year=self.year,
                 declarant=declarant or {},
                 cscf=self.cscf,
                 totals=totals,
-                de_minimis=self._de_minimis(exempt),
+                de_minimis=self._de_minimis(exempt, totals),
                 goods=results,
                 valuations=tuple(trails.values()),
                 quarters=quarterly_holding(self.year, [g.quarters for g in used], exempt=exempt),
@@ -602,14 +625,34 @@ class Engine:
                 scenarios={str(p): totals.certificates * p for p in scenario_prices},
             )
 
-    def _de_minimis(self, exempt: bool) -> DeMinimis:
+    def _de_minimis(self, exempt: bool, totals: Totals) -> DeMinimis:
+        # Always in scope: hydrogen (t) and electricity (MWh), never added together.
         return DeMinimis(
             threshold_t=DE_MINIMIS_TONNES,
             net_mass_counted=self.mass_counted,
-            net_mass_always_in_scope=self.mass_always,
+            net_mass_always_in_scope=self.mass_always - totals.electricity_mwh,
+            electricity_mwh=totals.electricity_mwh,
             exempt=exempt,
             rule=DE_MINIMIS_SOURCE,
         )
+
+    def _certificates_at_default(self, good: GoodState, exempt: bool) -> Decimal | None:
+        """The good's certificates at default values: an actual-value good valued without its
+        supplier's data (:meth:`valuation` with no supplier), on the good's totals; None when no
+        default value exists for it. The difference to its certificates is what supplier data
+        save."""
+        if good.valuation.basis == "default":
+            return good.certificates
+        if exempt and not good.always_in_scope:
+            return ZERO
+        cn, country, route, _ = good.key
+        try:
+            default = self.valuation(cn, country, route, None, self.year)
+        except CbamError:
+            return None
+        embedded = cert.embedded_emissions(good.net_mass, default.see_used)
+        allocation = cert.free_allocation(good.net_mass, default.sefa)
+        return cert.certificates_due(embedded, allocation, good.deduction)
 
     def _notes(self, used: list[GoodState], exempt: bool) -> tuple[str, ...]:
         notes = {note for good in used for note in good.valuation.notes} | self.pricing.notes
@@ -693,9 +736,11 @@ class Engine:
 
 
 def _totals(goods: tuple[GoodResult, ...]) -> Totals:
-    """The exact sums of the goods (and so of the lines)."""
+    """The exact sums of the goods (and so of the lines); electricity's MWh apart from tonnes."""
+    electricity = sum((g.net_mass for g in goods if catalogue.is_electricity(g.cn)), ZERO)
     return Totals(
-        net_mass=sum((g.net_mass for g in goods), ZERO),
+        net_mass=sum((g.net_mass for g in goods), ZERO) - electricity,
+        electricity_mwh=electricity,
         embedded_emissions=sum((g.embedded_emissions for g in goods), ZERO),
         free_allocation=sum((g.free_allocation for g in goods), ZERO),
         carbon_price_deduction=sum((g.carbon_price_deduction for g in goods), ZERO),
@@ -727,7 +772,9 @@ def _basis_steps(
     return tuple(steps)
 
 
-def _good_result(good: GoodState, trails: dict[int, ValuationTrail]) -> GoodResult:
+def _good_result(
+    good: GoodState, trails: dict[int, ValuationTrail], certificates_default: Decimal | None
+) -> GoodResult:
     valuation = good.valuation
     trail = trails.get(id(valuation))
     if trail is None:
@@ -760,4 +807,5 @@ def _good_result(good: GoodState, trails: dict[int, ValuationTrail]) -> GoodResu
         cost_eur=good.cost_eur,
         valuation=trail.id,
         audit=_good_audit(good),
+        certificates_default=certificates_default,
     )

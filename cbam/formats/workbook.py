@@ -405,7 +405,7 @@ def _write_summary(sheet: _Sheet, assessment: Assessment, lines_note: str | None
             q.certificates_to_hold,
             EMISSIONS,
             f"share {decimal_percent(q.share)} of the year to date: embedded emissions "
-            f"{q.embedded_emissions_to_date} t, free allocation {q.free_allocation_to_date} t",
+            f"{q.embedded_emissions_without_markup_to_date} t, free allocation {q.free_allocation_to_date} t",
         )
 
     if assessment.scenarios:

@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from cbam.declaration.audit import AuditStep
+from cbam.declaration.certificates import round_eur, round_figure, round_tonnes
 from cbam.declaration.model import (
     Assessment,
     DeMinimis,
@@ -34,6 +36,7 @@ from cbam.declaration.model import (
     ValuationTrail,
     YearCost,
 )
+from cbam.declaration.rounding import rounded
 from cbam.errors import InputError
 from cbam.formats.declaration_files import (
     NAMESPACE,
@@ -220,7 +223,7 @@ def _assessment(lines: Iterable[LineResult]) -> Assessment:
         quarters.append(
             QuarterHolding(
                 quarter=f"2026Q{q}",
-                embedded_emissions_to_date=embedded,
+                embedded_emissions_without_markup_to_date=embedded,
                 free_allocation_to_date=allocation,
                 share=ZERO,
                 certificates_to_hold=ZERO,
@@ -371,7 +374,7 @@ def test_read_lines_csv_errors(tmp_path: Path, text: str, words: str) -> None:
 # -- declaration.json ------------------------------------------------------------------------
 
 
-def test_json_round_trip_is_exact(
+def test_json_round_trip_gives_the_rounded_figures(
     tmp_path: Path, sample: tuple[list[LineResult], Assessment]
 ) -> None:
     _, assessment = sample
@@ -379,13 +382,16 @@ def test_json_round_trip_is_exact(
     text = path.read_text(encoding="utf-8")
     assert '"registry_format": false' in text
     assert "NOT the CBAM Registry's declaration format" in text
-    # Exact numbers as JSON numbers: every digit, no float rounding.
-    assert '"see_direct": 3.0123456789012345678901234567,' in text
-    assert '"see_indirect": 0.4535581926,' in text
+    # SEE to at most 5 decimals, half up (IR 2025/2547 Annex II A.1(8)), as JSON numbers.
+    assert '"see_direct": 3.01235,' in text
+    assert '"see_indirect": 0.45356,' in text
     back = read_declaration_json(path)
-    assert back == assessment
-    assert back.goods[0].see_direct == D("3.0123456789012345678901234567")
-    assert _leftovers(tmp_path) == ["declaration.json"]
+    assert back == rounded(assessment)
+    assert back.goods[0].see_direct == D("3.01235")
+    # What was read back is written again unchanged.
+    again = write_declaration_json(back, tmp_path / "again.json")
+    assert again.read_text(encoding="utf-8") == text
+    assert _leftovers(tmp_path) == ["again.json", "declaration.json"]
 
 
 @pytest.mark.parametrize(
@@ -440,20 +446,20 @@ def test_xml_validates_and_holds_exact_totals(
     assert "NOT the CBAM Registry" in root.findtext("d:Notice", namespaces=NS)
     totals = root.find("d:Totals", NS)
     assert totals is not None
+    given = rounded(assessment).totals
     for element, field in [
         ("NetMass", "net_mass"),
+        ("ElectricityMWh", "electricity_mwh"),
         ("EmbeddedEmissions", "embedded_emissions"),
         ("FreeAllocation", "free_allocation"),
         ("Certificates", "certificates"),
         ("CostEUR", "cost_eur"),
     ]:
-        assert D(totals.findtext(f"d:{element}", namespaces=NS)) == getattr(
-            assessment.totals, field
-        )
+        assert D(totals.findtext(f"d:{element}", namespaces=NS)) == getattr(given, field)
     goods = root.findall("d:Goods/d:Good", NS)
     assert [g.get("key") for g in goods] == [g.key for g in assessment.goods]
     assert goods[1].findtext("d:CountryUsed", namespaces=NS) == "OTHER"
-    assert goods[0].findtext("d:SEEDirect", namespaces=NS) == "3.0123456789012345678901234567"
+    assert goods[0].findtext("d:SEEDirect", namespaces=NS) == "3.01235"
     assert goods[2].findtext("d:InstallationId", namespaces=NS) == "TW-7 <Kaohsiung & Sons>"
     assert goods[0].find("d:Route", NS) is None  # absent, not empty
     assert len(root.findall("d:CostByYear/d:Year", NS)) == 9
@@ -470,15 +476,19 @@ def test_xml_validates_with_xmlschema_too(
     data = schema.to_dict(str(path))
     totals = next(v for k, v in data.items() if k.endswith("Totals"))
     certificates = next(v for k, v in totals.items() if k.endswith("Certificates"))
-    assert certificates == sample[1].totals.certificates
+    assert certificates == rounded(sample[1]).totals.certificates
 
 
-def test_xml_round_trip_is_exact(
+def test_xml_round_trip_gives_the_rounded_figures(
     tmp_path: Path, sample: tuple[list[LineResult], Assessment]
 ) -> None:
     _, assessment = sample
     path = write_declaration_xml(assessment, tmp_path / "declaration.xml")
-    assert read_declaration_xml(path) == assessment
+    back = read_declaration_xml(path)
+    assert back == rounded(assessment)
+    assert back == read_declaration_json(write_declaration_json(assessment, tmp_path / "d.json"))
+    again = write_declaration_xml(back, tmp_path / "again.xml")
+    assert again.read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
 
 
 def test_invalid_xml_is_never_written(
@@ -711,9 +721,11 @@ def test_outputs_agree_exactly_for_any_lines(
     for column in ("net_mass", "embedded_emissions", "certificates", "cost_eur"):
         assert _sum_csv(folder / "lines.csv", column) == getattr(assessment.totals, column)
     assert read_declaration_json(write_declaration_json(assessment, folder / "d.json")) == (
+        rounded(assessment)
+    )
+    assert read_declaration_xml(write_declaration_xml(assessment, folder / "d.xml")) == rounded(
         assessment
     )
-    assert read_declaration_xml(write_declaration_xml(assessment, folder / "d.xml")) == assessment
 
 
 # -- the real assessment --------------------------------------------------------------------
@@ -771,21 +783,36 @@ def test_assess_outputs_agree_exactly(tmp_path: Path) -> None:
     write_report_xlsx(assessment, out / "report.xlsx", lines_csv=out / "lines.csv")
     assert _leftovers(out) == ["declaration.json", "declaration.xml", "lines.csv", "report.xlsx"]
 
-    # The acceptance criterion: JSON totals equal the sum of lines.csv exactly.
+    # The acceptance criterion: lines.csv sums exactly to the assessment's totals, which the
+    # declaration files give rounded by their rules; tonnes and MWh are never added together.
     back = read_declaration_json(out / "declaration.json")
-    assert back == assessment
+    assert back == rounded(assessment)
     lines = list(read_lines_csv(out / "lines.csv"))
     assert len(lines) == assessment.lines == 6
+    sums = {
+        field: sum((getattr(x, field) for x in lines if x.cn != "27160000"), ZERO)
+        for field in ("net_mass",)
+    } | {
+        field: sum((getattr(x, field) for x in lines), ZERO)
+        for field in Totals.model_fields
+        if field not in ("net_mass", "electricity_mwh")
+    }
+    sums["electricity_mwh"] = sum((x.net_mass for x in lines if x.cn == "27160000"), ZERO)
+    assert sums["electricity_mwh"] == D(100) and sums["net_mass"] == D("75.25")
     for field in Totals.model_fields:
-        assert sum((getattr(x, field) for x in lines), ZERO) == getattr(back.totals, field), field
+        assert sums[field] == getattr(assessment.totals, field), field
+    assert Totals(**sums) == assessment.totals
+    assert rounded(assessment).totals == back.totals
+    assert back.totals.embedded_emissions == round_tonnes(sums["embedded_emissions"])
+    assert back.totals.cost_eur == round_eur(sums["cost_eur"])
     assert {x.group for x in lines} == {g.key for g in assessment.goods}
     assert next(x for x in lines if x.row == 7).line_id == "PO-4711"
 
     assert validate_declaration_xml(out / "declaration.xml") == []
-    assert read_declaration_xml(out / "declaration.xml") == assessment
+    assert read_declaration_xml(out / "declaration.xml") == back
     root = etree.parse(str(out / "declaration.xml")).getroot()
     assert D(root.findtext("d:Totals/d:Certificates", namespaces=NS)) == (
-        assessment.totals.certificates
+        round_figure(assessment.totals.certificates)
     )
     fiji = root.find("d:Goods/d:Good[d:Country='FJ']", NS)
     assert fiji is not None and fiji.findtext("d:CountryUsed", namespaces=NS) == "OTHER"
@@ -825,3 +852,46 @@ def test_an_empty_year_writes_valid_files(tmp_path: Path) -> None:
     assert by_year._charts == []
     assert "No cost trajectory" in str(by_year["A2"].value)
     assert len(_sheet_rows(book["Goods"])) == 1
+
+
+def test_declaration_figures_rounded_by_hand(
+    tmp_path: Path, sample: tuple[list[LineResult], Assessment]
+) -> None:
+    """Each figure of the declaration rounded half up by its rule, computed here by hand:
+    IR 2025/2547 Annex II A.1(6) whole tonnes for emissions over the period, A.1(8) SEE to at
+    most 5 decimals; money to the cent; every other figure to at most 6 decimals."""
+    import json
+    from decimal import ROUND_HALF_UP
+
+    def half_up(value: Decimal, places: int) -> Decimal:
+        return value.quantize(D(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+    lines, assessment = sample
+    doc = json.loads(
+        write_declaration_json(assessment, tmp_path / "d.json").read_text(encoding="utf-8"),
+        parse_float=Decimal,
+    )
+    china = [x for x in LINE_SPECS if x[1] == 0]  # 30.5 t in Q1 at 75.36; 0.001 and 7 t later
+    mass = sum((D(m) for _, _, m, _, _ in china), ZERO)
+    see, sefa = D("3.3135802468"), D("0.03425")
+    cost = sum(((D(m) * see - D(m) * sefa) * D(p) for _, _, m, _, p in china), ZERO)
+    good = doc["goods"][0]
+    assert good["net_mass"] == mass == D("37.501")
+    assert good["see_direct"] == D("3.01235")  # 3.0123456789... to 5 decimals
+    assert good["see_used"] == D("3.31358")
+    assert good["embedded_emissions"] == half_up(mass * see, 0) == D(124)
+    assert good["free_allocation"] == half_up(mass * sefa, 6) == D("1.284409")
+    assert good["certificates"] == half_up(mass * see - mass * sefa, 6)
+    assert good["cost_eur"] == half_up(cost, 2)
+    taiwan = doc["goods"][2]
+    assert taiwan["see_indirect"] == D("0.45356")  # 0.4535581926
+    assert doc["scenarios"]["120.5"] == half_up(assessment.totals.certificates * D("120.5"), 2)
+    assert doc["totals"]["embedded_emissions"] == half_up(assessment.totals.embedded_emissions, 0)
+    q4 = doc["quarters"][3]
+    assert q4["embedded_emissions_without_markup_to_date"] == half_up(
+        sum((x.embedded_emissions for x in lines), ZERO), 0
+    )
+    # No figure longer than its rule: at most 6 decimals anywhere but in the audit trail.
+    text = (tmp_path / "d.json").read_text(encoding="utf-8").split('"valuations"')[0]
+    decimals = [len(n) for n in re.findall(r": -?\d+\.(\d+)", text)]
+    assert decimals and max(decimals) <= 6
