@@ -542,6 +542,8 @@ def _sheet_rows(sheet: Any) -> list[tuple[Any, ...]]:
 
 
 def test_report_xlsx(tmp_path: Path, sample: tuple[list[LineResult], Assessment]) -> None:
+    """The sheets, and every good of the hand-built assessment with its rounded figures (the
+    sheets' layout in detail: tests/formats/test_report.py)."""
     lines, assessment = sample
     lines_csv = tmp_path / "lines.csv"
     with LinesCsvWriter(lines_csv) as sink:
@@ -550,70 +552,62 @@ def test_report_xlsx(tmp_path: Path, sample: tuple[list[LineResult], Assessment]
     path = write_report_xlsx(assessment, tmp_path / "report.xlsx", lines_csv=lines_csv)
     assert _leftovers(tmp_path) == ["lines.csv", "report.xlsx"]
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Summary", "Goods", "Audit", "Cost by year", "Lines"]
+    assert book.sheetnames == ["Summary", "Goods", "Categories", "Audit", "Cost by year", "Lines"]
 
     summary = book["Summary"]
     cells = {row[0]: row[1] for row in _sheet_rows(summary) if row[0]}
-    assert cells["Year"] == 2026
+    assert cells["Year of import"] == 2026
     assert cells["Declarant: eori"] == "DE123456789012345"
-    assert _near(cells["Certificates (t CO2e)"], assessment.totals.certificates)
-    assert _near(cells["Cost (EUR)"], assessment.totals.cost_eur)
+    assert D(str(cells["Certificates due"])) == round_figure(assessment.totals.certificates)
+    assert D(str(cells["Cost"])) == round_eur(assessment.totals.cost_eur)
     assert cells["De minimis exempt"] == "no"
     text = " ".join(str(v) for row in _sheet_rows(summary) for v in row if v)
-    assert "display copy" in text and "NOT the CBAM Registry" in text
+    assert "rounded half up" in text and "NOT the CBAM Registry" in text
     assert "Other countries" in text or "other countries" in text
     assert summary.freeze_panes == "A2"
 
     goods = book["Goods"]
     rows = _sheet_rows(goods)
-    header = rows[0]
-    assert goods.freeze_panes == "A2"
-    assert len(rows) == 1 + len(assessment.goods)
-    col = {name: i for i, name in enumerate(header)}
-    for needed in (
-        "CN code",
-        "Origin",
-        "Country used",
-        "Installation",
-        "Basis",
-        "Net mass (t / MWh)",
-        "SEE direct",
-        "Mark-up",
-        "SEE used",
-        "Embedded emissions (t CO2e)",
-        "Benchmark",
-        "Benchmark column",
-        "SEFA",
-        "Free allocation (t CO2e)",
-        "Certificates (t CO2e)",
-        "Cost (EUR)",
-    ):
-        assert needed in col, needed
+    col = {name: i for i, name in enumerate(rows[0])}
+    assert goods.freeze_panes == "C2"
+    # goods, one subtotal (all three are iron or steel products), the total
+    assert len(rows) == 1 + len(assessment.goods) + 1 + 1
+    for row, good in zip(rows[1:], assessment.goods, strict=False):
+        assert row[col["CN code"]] == good.cn and row[col["Origin"]] == good.country
+        assert D(str(row[col["Embedded emissions (t CO2e)"]])) == round_tonnes(
+            good.embedded_emissions
+        )
+        assert D(str(row[col["Certificates due (1 per t CO2e)"]])) == round_figure(
+            good.certificates
+        )
+        assert D(str(row[col["Cost (EUR)"]])) == round_eur(good.cost_eur)
     second = rows[2]
-    assert second[col["CN code"]] == "72081000" and second[col["Country used"]] == "OTHER"
-    assert _near(second[col["Certificates (t CO2e)"]], assessment.goods[1].certificates)
-    cell = goods.cell(row=2, column=col["SEE used"] + 1)
-    assert cell.data_type == "n" and "0.0" in cell.number_format
+    assert second[col["CN code"]] == "72081000"
+    assert second[col["Default value of (country)"]] == "OTHER"
+    cell = goods.cell(row=2, column=col["SEE used (t CO2e per t or MWh)"] + 1)
+    # 3.3135802468 to 5 decimals (IR 2025/2547 Annex II A.1(8))
+    assert cell.data_type == "n" and cell.value == 3.31358 and "0.000" in cell.number_format
 
     audit_rows = _sheet_rows(book["Audit"])
-    assert audit_rows[0][:3] == ("Valuation", "Quantity", "Value")
-    # one row per step of each valuation; the goods name theirs
-    assert len(audit_rows) == 1 + sum(len(v.audit) for v in assessment.valuations)
-    assert {r[col["Valuation (see Audit)"]] for r in rows[1:]} == {r[0] for r in audit_rows[1:]}
-    see_row = next(r for r in audit_rows if r[1] == "SEE used")
-    assert _near(see_row[2], GOODS[0]["see_used"])
-    assert see_row[4].startswith("IR 2025/2621 Annex I, v1")
+    assert audit_rows[0][:6] == ("Valuation", "CN code", "Origin", "Route", "Basis", "Quantity")
+    # one row per step of each valuation (and a closing note); the goods name theirs
+    assert len(audit_rows) == 1 + sum(len(v.audit) for v in assessment.valuations) + 2
+    assert {r[col["Valuation (see Audit)"]] for r in rows[1:4]} == {r[0] for r in audit_rows[1:-2]}
+    see_row = next(r for r in audit_rows if r[5] == "SEE used")
+    assert _near(see_row[6], GOODS[0]["see_used"]) and see_row[7] == "t CO2e per t"
+    assert see_row[9].startswith("IR 2025/2621 Annex I, v1")
 
     by_year = book["Cost by year"]
     year_rows = _sheet_rows(by_year)
     assert [r[0] for r in year_rows[1:10]] == list(range(2026, 2035))
-    assert len(by_year._charts) == 1
+    assert len(by_year._charts) == 3  # cost per year; per category: cost, certificates
 
     lines_rows = _sheet_rows(book["Lines"])
     header = list(lines_rows[0])
-    assert header == [column.title for _, column in LINE_COLUMNS]
+    assert header == [column.title for column in LINE_COLUMNS]
     assert len(lines_rows) == 1 + len(lines)
-    assert _near(lines_rows[1][header.index("Net mass (t / MWh)")], D("30.5"))
+    assert _near(lines_rows[1][header.index("Net mass (t)")], D("30.5"))
+    assert lines_rows[1][header.index("Electricity (MWh)")] is None
     assert lines_rows[1][header.index("CN code")] == "73181542"  # codes stay text
 
 
@@ -647,7 +641,9 @@ def test_report_xlsx_keeps_texts_as_texts(
     header = [c.value for c in goods[1]]
     installation = goods.cell(row=2, column=header.index("Installation") + 1)
     assert installation.data_type == "s" and installation.value == '=HYPERLINK("http://x","y")'
-    assert goods.cell(row=2, column=header.index("Category") + 1).value == "bell here"
+    assert goods.cell(row=2, column=header.index("Aggregated goods category") + 1).value == (
+        "bell here"
+    )
     # XML cannot hold the bell character either: a clear error, no file.
     with pytest.raises(InputError, match="cannot be written as XML"):
         write_declaration_xml(changed, tmp_path / "declaration.xml")
@@ -659,7 +655,13 @@ def test_report_xlsx_without_lines_and_errors(
 ) -> None:
     _, assessment = sample
     path = write_report_xlsx(assessment, tmp_path / "report.xlsx")
-    assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Goods", "Audit", "Cost by year"]
+    assert openpyxl.load_workbook(path).sheetnames == [
+        "Summary",
+        "Goods",
+        "Categories",
+        "Audit",
+        "Cost by year",
+    ]
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
     target = tmp_path / "sub" / "report.xlsx"
@@ -818,11 +820,13 @@ def test_assess_outputs_agree_exactly(tmp_path: Path) -> None:
     assert fiji is not None and fiji.findtext("d:CountryUsed", namespaces=NS) == "OTHER"
 
     book = openpyxl.load_workbook(out / "report.xlsx")
-    assert len(_sheet_rows(book["Goods"])) == 1 + len(assessment.goods)
+    categories = {g.category for g in assessment.goods}
+    # goods, a subtotal per category, the total
+    assert len(_sheet_rows(book["Goods"])) == 1 + len(assessment.goods) + len(categories) + 1
     assert len(_sheet_rows(book["Lines"])) == 1 + 6
     summary_text = " ".join(str(v) for r in _sheet_rows(book["Summary"]) for v in r if v)
     assert "Other countries and territories" in summary_text
-    assert len(book["Cost by year"]._charts) == 1
+    assert len(book["Cost by year"]._charts) == 3
 
 
 def test_failed_assessment_leaves_no_lines_csv(tmp_path: Path) -> None:
@@ -851,7 +855,8 @@ def test_an_empty_year_writes_valid_files(tmp_path: Path) -> None:
     by_year = book["Cost by year"]
     assert by_year._charts == []
     assert "No cost trajectory" in str(by_year["A2"].value)
-    assert len(_sheet_rows(book["Goods"])) == 1
+    goods = _sheet_rows(book["Goods"])
+    assert len(goods) == 2 and goods[1][0] == "Total" and goods[1][1] == "all goods: 0"
 
 
 def test_declaration_figures_rounded_by_hand(
