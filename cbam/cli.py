@@ -359,10 +359,18 @@ def cmd_see(args: argparse.Namespace) -> Output:
 
 
 def cmd_template_read(args: argparse.Namespace) -> Output:
+    from cbam.declaration.certificates import round_see
     from cbam.formats.template import read_template
 
+    def see(value: Decimal | None) -> Decimal | None:
+        # IR 2025/2547 Annex II A.1(8): SEE with at most 5 decimals when reported.
+        return None if value is None else round_see(value).normalize()
+
     document = read_template(Path(args.workbook)).to_json_dict()
-    rows = [(s["cn"], s["see_direct"], s["see_indirect"]) for s in document["workbook_summary"]]
+    rows = [
+        (s["cn"], see(s["see_direct"]), see(s["see_indirect"]))
+        for s in document["workbook_summary"]
+    ]
     return Output(document, table(["CN", "SEE direct", "SEE indirect"], rows))
 
 
