@@ -193,6 +193,7 @@ def cmd_cost(args: argparse.Namespace) -> Output:
 
 
 def cmd_assess(args: argparse.Namespace) -> Output:
+    from cbam.goods import is_electricity
     from cbam.job import run_assess
 
     run = run_assess(
@@ -211,20 +212,24 @@ def cmd_assess(args: argparse.Namespace) -> Output:
     totals = assessment.totals
     paths = run.outputs
     document = run.summary()
-    rows: list[tuple[Any, ...]] = [
-        (
-            g.cn,
-            g.country,
-            g.installation_id or "-",
-            g.basis,
-            fixed(g.net_mass, 3),
-            fixed(g.embedded_emissions, 0),
-            fixed(g.free_allocation, 0),
-            fixed(g.certificates, 2),
-            fixed(g.cost_eur, 2),
+    rows: list[tuple[Any, ...]] = []
+    for g in assessment.goods:
+        mass = fixed(g.net_mass, 3)
+        electricity = is_electricity(g.cn)
+        rows.append(
+            (
+                g.cn,
+                g.country,
+                g.installation_id or "-",
+                g.basis,
+                None if electricity else mass,
+                mass if electricity else None,
+                fixed(g.embedded_emissions, 0),
+                fixed(g.free_allocation, 0),
+                fixed(g.certificates, 2),
+                fixed(g.cost_eur, 2),
+            )
         )
-        for g in assessment.goods
-    ]
     rows.append(
         (
             "TOTAL",
@@ -232,6 +237,7 @@ def cmd_assess(args: argparse.Namespace) -> Output:
             "",
             "",
             fixed(totals.net_mass, 3),
+            fixed(totals.electricity_mwh, 3),
             fixed(totals.embedded_emissions, 0),
             fixed(totals.free_allocation, 0),
             fixed(totals.certificates, 2),
@@ -245,6 +251,7 @@ def cmd_assess(args: argparse.Namespace) -> Output:
             "installation",
             "basis",
             "net mass t",
+            "electricity MWh",
             "embedded t",
             "free alloc. t",
             "certificates",
@@ -253,7 +260,8 @@ def cmd_assess(args: argparse.Namespace) -> Output:
         rows,
     )
     dm = assessment.de_minimis
-    text += f"\n\nde minimis: {dm.net_mass_counted} t counted against {dm.threshold_t} t -> " + (
+    counted, threshold = fixed(dm.net_mass_counted, 3), fixed(dm.threshold_t, 0)
+    text += f"\n\nde minimis: {counted} t counted against {threshold} t -> " + (
         "EXEMPT (hydrogen and electricity stay in scope)" if dm.exempt else "in scope"
     )
     if assessment.notes:

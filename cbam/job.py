@@ -51,6 +51,8 @@ class _Setup:
     prices: PriceTable | None
     cscf: Decimal
     defaults_table: DefaultValueTable | None
+    say: Callable[[str], None] | None = None
+    """Where progress messages go (lines counted as they are assessed)."""
 
     def engine(self, sink: LinesCsvWriter | None, *, settle_at_once: bool = False) -> Engine:
         return Engine(
@@ -61,6 +63,17 @@ class _Setup:
             defaults_table=self.defaults_table,
             sink=sink,
             settle_at_once=settle_at_once,
+        )
+
+    def lines_progress(self, parts: int = 1) -> Callable[[int], None] | None:
+        """The engine's callback: a message every so many lines (of the first part when split)."""
+        say = self.say
+        if say is None:
+            return None
+        if parts == 1:
+            return lambda lines: say(f"{lines:,} lines assessed")
+        return lambda lines: say(
+            f"{lines:,} lines of the first of {parts} parts assessed (the others in parallel)"
         )
 
 
@@ -81,6 +94,7 @@ def _serial(
     """The whole file in this process; lines wait for the de minimis question as they should."""
     with LinesCsvWriter(lines_csv) as writer:
         engine = setup.engine(writer)
+        engine.progress = setup.lines_progress()
         rows, reader = _header(path, setup.year)
         try:
             engine.add_lines(reader.lines(rows, 2))
@@ -128,6 +142,7 @@ def _parallel(
                 for part, out in zip(parts[1:], outs, strict=True):
                     workers.append(Forked(_assess_part, engine, reader, path, part, delimiter, out))
                 engine.use_sink(writer)
+                engine.progress = setup.lines_progress(len(parts))  # this process's part only
                 try:
                     engine.add_lines(reader.lines(part_rows(path, parts[0], delimiter), 2))
                     merged = [worker.result() for worker in workers]
@@ -161,6 +176,7 @@ def assess_file(
     declarant: dict[str, str] | None = None,
     defaults_table: DefaultValueTable | None = None,
     workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Assessment:
     """Read a customs file, assess it and write ``lines.csv`` (atomically); the Assessment.
 
@@ -181,6 +197,9 @@ def assess_file(
         As for :func:`cbam.assess`.
     workers : int, optional
         Processes for a large CSV file.
+    progress : callable, optional
+        Called with a message every 100,000 lines assessed
+        (:data:`cbam.declaration.engine.PROGRESS_EVERY`).
 
     Returns
     -------
@@ -196,7 +215,7 @@ def assess_file(
     (300, ['row', 'line_id', 'cn'])
     """
     path = Path(imports)
-    setup = _Setup(year, tuple(suppliers), prices, cscf, defaults_table)
+    setup = _Setup(year, tuple(suppliers), prices, cscf, defaults_table, progress)
 
     def finish(engine: Engine) -> Assessment:
         return engine.finish(scenario_prices=scenario_prices, declarant=declarant)
@@ -287,7 +306,8 @@ def run_assess(
     defaults_workbook : str or PathLike, optional
         A newer official default-value workbook.
     progress : callable, optional
-        Called with a short message at each stage.
+        Called with a short message at each stage, and every 100,000 lines while the lines are
+        assessed.
 
     Returns
     -------
@@ -334,6 +354,7 @@ def run_assess(
         scenario_prices=scenario_prices,
         declarant=facts,
         defaults_table=defaults,
+        progress=progress,
     )
     say(f"{assessment.lines} lines assessed; writing the declaration files and {report_path}")
     # The report in a second process while this one writes the declaration files.

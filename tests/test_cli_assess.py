@@ -143,3 +143,27 @@ def test_progress_only_on_a_terminal(
     loud = capsys.readouterr()
     assert "assessing the customs lines" in loud.err and "done" in loud.err
     json.loads(loud.out)
+    # Long work counts its lines, not only its stages.
+    monkeypatch.setattr("cbam.declaration.engine.PROGRESS_EVERY", 100)
+    argv[-2] = str(tmp_path / "counted")
+    assert main(argv) == 0
+    counted = capsys.readouterr().err
+    assert "100 lines assessed" in counted and "300 lines assessed" in counted
+
+
+def test_table_keeps_tonnes_and_mwh_apart(
+    samples_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imports = samples_dir / "imports-2026.csv"
+    assert main(["assess", str(imports), "--year", "2026", "--out", str(tmp_path / "o")]) == 0
+    table = capsys.readouterr().out
+    header = table.splitlines()[0].split("  ")
+    assert "net mass t" in [h.strip() for h in header]
+    assert "electricity MWh" in [h.strip() for h in header]
+    electricity = next(x for x in table.splitlines() if x.startswith("27160000"))
+    assert " - " in electricity  # no tonnes for electricity
+    total = next(x for x in table.splitlines() if x.startswith("TOTAL")).split()
+    # t of all goods but electricity, then MWh (the samples: 5,112.654 MWh)
+    assert total[2] == "5,112.654"
+    assert "67,340.672" not in table  # never tonnes and MWh in one sum
+    assert "de minimis: 62,228.018 t counted against 50 t" in table
