@@ -219,6 +219,7 @@ def cmd_cost(args: argparse.Namespace) -> Output:
 
 
 def cmd_assess(args: argparse.Namespace) -> Output:
+    from cbam.goods import is_electricity
     from cbam.job import run_assess
 
     run = run_assess(
@@ -238,20 +239,24 @@ def cmd_assess(args: argparse.Namespace) -> Output:
     totals = assessment.totals
     paths = run.outputs
     document = run.summary()
-    rows: list[tuple[Any, ...]] = [
-        (
-            g.cn,
-            g.country,
-            g.installation_id or "-",
-            g.basis,
-            fixed(g.net_mass, 3),
-            fixed(g.embedded_emissions, 0),
-            fixed(g.free_allocation, 0),
-            fixed(g.certificates, 2),
-            fixed(g.cost_eur, 2),
+    rows: list[tuple[Any, ...]] = []
+    for g in assessment.goods:
+        mass = fixed(g.net_mass, 3)
+        electricity = is_electricity(g.cn)
+        rows.append(
+            (
+                g.cn,
+                g.country,
+                g.installation_id or "-",
+                g.basis,
+                None if electricity else mass,
+                mass if electricity else None,
+                fixed(g.embedded_emissions, 0),
+                fixed(g.free_allocation, 0),
+                fixed(g.certificates, 2),
+                fixed(g.cost_eur, 2),
+            )
         )
-        for g in assessment.goods
-    ]
     rows.append(
         (
             "TOTAL",
@@ -259,6 +264,7 @@ def cmd_assess(args: argparse.Namespace) -> Output:
             "",
             "",
             fixed(totals.net_mass, 3),
+            fixed(totals.electricity_mwh, 3),
             fixed(totals.embedded_emissions, 0),
             fixed(totals.free_allocation, 0),
             fixed(totals.certificates, 2),
@@ -272,6 +278,7 @@ def cmd_assess(args: argparse.Namespace) -> Output:
             "installation",
             "basis",
             "net mass t",
+            "electricity MWh",
             "embedded t",
             "free alloc. t",
             "certificates",
@@ -291,7 +298,8 @@ def cmd_assess(args: argparse.Namespace) -> Output:
         f"{k} {v}" for k, v in assessment.basis_reasons.items()
     )
     dm = assessment.de_minimis
-    text += f"\n\nde minimis: {dm.net_mass_counted} t counted against {dm.threshold_t} t -> " + (
+    counted, threshold = fixed(dm.net_mass_counted, 3), fixed(dm.threshold_t, 0)
+    text += f"\n\nde minimis: {counted} t counted against {threshold} t -> " + (
         "EXEMPT (hydrogen and electricity stay in scope)" if dm.exempt else "in scope"
     )
     if assessment.notes:
@@ -330,18 +338,21 @@ def cmd_qreport(args: argparse.Namespace) -> Output:
 
 
 def cmd_validate(args: argparse.Namespace) -> Output:
-    from cbam.formats.qreport import validate_command
+    from cbam.formats.validate import validate_file
 
-    document, code = validate_command(args.report, xsd=args.xsd)
-    errors = document.get("errors") or []
-    if document.get("valid"):
-        text = f"{args.report}: valid against the QReport v23.00 schema"
+    result = validate_file(args.report, xsd=args.xsd)
+    against = f" against the {result.schema} schema ({result.xsd})" if result.schema else ""
+    if args.xsd is not None:
+        against = f" against the XSD {args.xsd}"
+    if result.valid:
+        text = f"{args.report}: valid{against}"
     else:
-        lines = [f"{args.report}: INVALID"]
-        if isinstance(errors, list):
-            lines += [f"  line {e['line']}: {e['path']}: {e['message']}" for e in errors]
+        lines = [f"{args.report}: INVALID{against}"]
+        for e in result.errors:
+            where = f"line {e['line']}: " if e["line"] is not None else ""
+            lines.append(f"  {where}{e['path']}: {e['message']}")
         text = "\n".join(lines)
-    return Output(document, text, code)
+    return Output(result.summary(), text, 0 if result.valid else 1)
 
 
 def _data_import(args: argparse.Namespace) -> Output:
@@ -394,10 +405,18 @@ def cmd_see(args: argparse.Namespace) -> Output:
 
 
 def cmd_template_read(args: argparse.Namespace) -> Output:
+    from cbam.declaration.certificates import round_see
     from cbam.formats.template import read_template
 
+    def see(value: Decimal | None) -> Decimal | None:
+        # IR 2025/2547 Annex II A.1(8): SEE with at most 5 decimals when reported.
+        return None if value is None else round_see(value).normalize()
+
     document = read_template(Path(args.workbook)).to_json_dict()
-    rows = [(s["cn"], s["see_direct"], s["see_indirect"]) for s in document["workbook_summary"]]
+    rows = [
+        (s["cn"], see(s["see_direct"]), see(s["see_indirect"]))
+        for s in document["workbook_summary"]
+    ]
     return Output(document, table(["CN", "SEE direct", "SEE indirect"], rows))
 
 
@@ -526,11 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_qreport)
 
-    p = sub.add_parser("validate", parents=[common], help="validate a QReport XML file")
-    p.add_argument("report", help="the QReport XML file")
-    p.add_argument("--xsd", help="the XSD to validate against (default: the shipped v23.00)")
-    p.set_defaults(handler=cmd_validate)
-
+    _add_validate(sub, common)
     p = sub.add_parser("see", parents=[common], help="SEE of an installation file or template")
     p.add_argument("installation", help="installation file (JSON/YAML) or communication template")
     p.add_argument(
@@ -553,17 +568,45 @@ def build_parser() -> argparse.ArgumentParser:
     q = data_sub.add_parser("info", parents=[common], help="list the packaged datasets")
     q.set_defaults(handler=cmd_data_info)
 
+    _add_template(sub, common)
+    return parser
+
+
+def _add_validate(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``cbam validate``: the schema follows the file's root element."""
+    p = sub.add_parser(
+        "validate",
+        parents=[common],
+        help="validate a QReport or a declaration.xml against the schema its root names",
+    )
+    p.add_argument(
+        "report",
+        help="the XML file: a QReport (official XSD v23.00) or a declaration.xml of this "
+        "library (its own schema cbam-declaration-2.0.xsd); the root element decides",
+    )
+    p.add_argument("--xsd", help="validate against this XSD instead, whatever the root element")
+    p.set_defaults(handler=cmd_validate)
+
+
+def _add_template(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``cbam template read|fill``."""
     p = sub.add_parser("template", help="the Commission's communication template")
     t_sub = p.add_subparsers(dest="template_command", required=True, metavar="ACTION")
     q = t_sub.add_parser("read", parents=[common], help="read a filled template (v2.x)")
-    q.add_argument("workbook")
+    q.add_argument(
+        "workbook",
+        help="a filled communication template (.xlsx, v2.x): prints the workbook's own SEE per "
+        "CN code; --json gives the installation file and the workbook summary",
+    )
     q.set_defaults(handler=cmd_template_read)
     q = t_sub.add_parser("fill", parents=[common], help="fill a blank template")
-    q.add_argument("installation")
+    q.add_argument(
+        "installation",
+        help="the installation file (JSON or YAML) whose data go into the template",
+    )
     q.add_argument("--template", required=True, help="the blank official template (.xlsx)")
     q.add_argument("-o", "--output", required=True, help="the workbook to write")
     q.set_defaults(handler=cmd_template_fill)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

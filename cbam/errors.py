@@ -149,3 +149,15 @@ class NoValueError(ReferenceDataError, LookupError):
     ...     print(exc.reason)
     IR 2025/2621 Annex II has no grid factor for France (FR): it is an EU member state
     """
+
+
+def install_hint(extra: str) -> str:
+    """The command that installs an optional extra, for a source checkout and from an index.
+
+    The library is usually installed from its source (``pip install .``), where
+    ``pip install 'cbam[extra]'`` would look for another package on an index.
+
+    >>> install_hint("pandas")
+    "pip install '.[pandas]' in the cbam source folder (or pip install 'cbam[pandas]')"
+    """
+    return f"pip install '.[{extra}]' in the cbam source folder (or pip install 'cbam[{extra}]')"

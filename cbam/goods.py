@@ -713,6 +713,16 @@ def is_cbam_good(cn: str | int) -> bool:
 
 
 @cache
+def is_electricity(cn: str) -> bool:
+    """True for electricity (CN 2716 00 00), whose quantities are MWh, never added to tonnes.
+
+    >>> is_electricity("27160000"), is_electricity("72081000")
+    (True, False)
+    """
+    return good(cn).category.sector is Sector.ELECTRICITY
+
+
+@cache
 def all_goods() -> tuple[Good, ...]:
     """Every catalogue good, sorted by CN code."""
     return tuple(_catalogue()[code] for code in sorted(_catalogue()))

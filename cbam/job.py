@@ -52,6 +52,8 @@ class _Setup:
     cscf: Decimal
     defaults_table: DefaultValueTable | None
     accept_unverified: bool = False
+    say: Callable[[str], None] | None = None
+    """Where progress messages go (lines counted as they are assessed)."""
 
     def engine(self, sink: LinesCsvWriter | None, *, settle_at_once: bool = False) -> Engine:
         return Engine(
@@ -63,6 +65,17 @@ class _Setup:
             sink=sink,
             settle_at_once=settle_at_once,
             accept_unverified=self.accept_unverified,
+        )
+
+    def lines_progress(self, parts: int = 1) -> Callable[[int], None] | None:
+        """The engine's callback: a message every so many lines (of the first part when split)."""
+        say = self.say
+        if say is None:
+            return None
+        if parts == 1:
+            return lambda lines: say(f"{lines:,} lines assessed")
+        return lambda lines: say(
+            f"{lines:,} lines of the first of {parts} parts assessed (the others in parallel)"
         )
 
 
@@ -83,6 +96,7 @@ def _serial(
     """The whole file in this process; lines wait for the de minimis question as they should."""
     with LinesCsvWriter(lines_csv) as writer:
         engine = setup.engine(writer)
+        engine.progress = setup.lines_progress()
         rows, reader = _header(path, setup.year)
         try:
             engine.add_lines(reader.lines(rows, 2))
@@ -130,6 +144,7 @@ def _parallel(
                 for part, out in zip(parts[1:], outs, strict=True):
                     workers.append(Forked(_assess_part, engine, reader, path, part, delimiter, out))
                 engine.use_sink(writer)
+                engine.progress = setup.lines_progress(len(parts))  # this process's part only
                 try:
                     engine.add_lines(reader.lines(part_rows(path, parts[0], delimiter), 2))
                     merged = [worker.result() for worker in workers]
@@ -164,6 +179,7 @@ def assess_file(
     defaults_table: DefaultValueTable | None = None,
     workers: int | None = None,
     accept_unverified: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> Assessment:
     """Read a customs file, assess it and write ``lines.csv`` (atomically); the Assessment.
 
@@ -186,6 +202,9 @@ def assess_file(
         Processes for a large CSV file.
     accept_unverified : bool
         Let unverified or other-period actual values make an estimate (as :func:`cbam.assess`).
+    progress : callable, optional
+        Called with a message every 100,000 lines assessed
+        (:data:`cbam.declaration.engine.PROGRESS_EVERY`).
 
     Returns
     -------
@@ -201,7 +220,9 @@ def assess_file(
     (300, ['row', 'line_id', 'cn'])
     """
     path = Path(imports)
-    setup = _Setup(year, tuple(suppliers), prices, cscf, defaults_table, accept_unverified)
+    setup = _Setup(
+        year, tuple(suppliers), prices, cscf, defaults_table, accept_unverified, progress
+    )
 
     def finish(engine: Engine) -> Assessment:
         return engine.finish(scenario_prices=scenario_prices, declarant=declarant)
@@ -244,6 +265,7 @@ class AssessRun:
                 "carbon_price_deduction": totals.carbon_price_deduction,
                 "certificates": totals.certificates,
                 "cost_eur": totals.cost_eur,
+                "electricity_mwh": totals.electricity_mwh,
             },
             "de_minimis": assessment.de_minimis.model_dump(),
             "lines": assessment.lines,
@@ -298,6 +320,8 @@ def run_assess(
         Called with a short message at each stage.
     accept_unverified : bool
         As for :func:`cbam.assess`: unverified values make an estimate, and every output says so.
+        Called with a short message at each stage, and every 100,000 lines while the lines are
+        assessed.
 
     Returns
     -------
@@ -345,6 +369,7 @@ def run_assess(
         declarant=facts,
         defaults_table=defaults,
         accept_unverified=accept_unverified,
+        progress=progress,
     )
     say(f"{assessment.lines} lines assessed; writing the declaration files and {report_path}")
     # The report in a second process while this one writes the declaration files.

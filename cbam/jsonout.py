@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
+from types import GeneratorType
 from typing import IO, Any
 
 from pydantic import BaseModel
@@ -91,7 +92,8 @@ def _pairs(value: Any) -> Iterator[tuple[str, Any]] | None:
 def iter_json(value: Any, indent: int | None = 2, level: int = 0) -> Iterator[str]:
     """The JSON text of ``value`` in pieces (the layout of ``json.dumps(value, indent=...)``).
 
-    Decimals become exact numbers; models are written field by field; dates as ISO text.
+    Decimals become exact numbers; models are written field by field; dates as ISO text;
+    lists, tuples, sets and generators as arrays (a generator is consumed item by item).
     """
     scalar = _scalar(value)
     if scalar is not None:
@@ -101,7 +103,7 @@ def iter_json(value: Any, indent: int | None = 2, level: int = 0) -> Iterator[st
     if pairs is not None:
         items: Iterator[tuple[str | None, Any]] = pairs
         open_, close = "{", "}"
-    elif isinstance(value, list | tuple | set | frozenset):
+    elif isinstance(value, list | tuple | set | frozenset | GeneratorType):
         items = ((None, v) for v in value)
         open_, close = "[", "]"
     else:
@@ -109,10 +111,15 @@ def iter_json(value: Any, indent: int | None = 2, level: int = 0) -> Iterator[st
     inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
     first = True
     for key, item in items:
-        yield (open_ if first else ",") + (inner if indent is not None else ("" if first else " "))
+        lead = (open_ if first else ",") + (inner if indent is not None else ("" if first else " "))
         first = False
         if key is not None:
-            yield f"{_text(key)}: "
+            lead += f"{_text(key)}: "
+        scalar = _scalar(item)
+        if scalar is not None:  # one piece, without a nested generator per number or text
+            yield lead + scalar
+            continue
+        yield lead
         yield from iter_json(item, indent, level + 1)
     if first:
         yield open_ + close

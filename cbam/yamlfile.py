@@ -1,9 +1,9 @@
 """YAML input files: one reader for every file the library accepts as YAML.
 
-PyYAML is an optional extra (``pip install 'cbam[yaml]'``): it is imported only when a YAML
-document is read, so ``import cbam`` never needs it. Only PyYAML's safe loader is used (plain
-data, no Python objects). A syntax error becomes an :class:`~cbam.errors.InputError` naming the
-file, the line and the column.
+PyYAML is an optional extra (``pip install '.[yaml]'`` in the source folder): it is imported
+only when a YAML document is read, so ``import cbam`` never needs it. Only PyYAML's safe loader
+is used (plain data, no Python objects). A syntax error becomes an
+:class:`~cbam.errors.InputError` naming the file, the line and the column.
 
 >>> load_yaml("installation: {name: Works, country: CN}\\n", source="plant.yaml")
 {'installation': {'name': 'Works', 'country': 'CN'}}
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cbam.errors import InputError
+from cbam.errors import InputError, install_hint
 
-INSTALL_HINT = "reading YAML needs PyYAML (pip install 'cbam[yaml]'); or give the file as JSON"
+INSTALL_HINT = f"reading YAML needs PyYAML ({install_hint('yaml')}); or give the file as JSON"
 
 
 def load_yaml(text: str, *, source: str) -> Any:

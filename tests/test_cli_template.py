@@ -134,3 +134,35 @@ def test_installed_package_carries_its_data(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["value_used"] == 1.529
+
+
+def test_template_read_has_no_float_noise(
+    capsys: pytest.CaptureFixture[str], reference_dir: Path
+) -> None:
+    """Formula results are binary doubles (0.20355398249999998, 3337.9500000000003); a
+    spreadsheet holds 15 significant digits, so the reader keeps those and nothing else."""
+    workbook = str(reference_dir / "xlsx" / "example-4-screws-and-nuts.xlsx")
+    code, doc, _ = _json(capsys, "template", "read", workbook, "--json")
+    assert code == 0 and isinstance(doc, dict)
+    assert doc["processes"][0]["direct_emissions"] == Decimal("3337.95")
+    text = json.dumps(doc, default=str)
+    assert "00000000" not in text and "99999999" not in text
+    steel = str(reference_dir / "xlsx" / "example-2-steel-blast-furnace.xlsx")
+    code, doc, _ = _json(capsys, "template", "read", steel, "--json")
+    assert isinstance(doc, dict)
+    assert {r["see_indirect"] for r in doc["workbook_summary"]} == {Decimal("0.2035539825")}
+    # The table prints SEE with at most 5 decimals (IR 2025/2547 Annex II A.1(8)).
+    assert main(["template", "read", steel]) == 0
+    table = capsys.readouterr().out
+    assert "72081000     1.53898       0.20355" in table
+    assert not [n for n in table.split() if len(n.partition(".")[2]) > 5]
+
+
+def test_template_commands_explain_their_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    for command, argument in (("read", "workbook"), ("fill", "installation")):
+        with pytest.raises(SystemExit):
+            main(["template", command, "--help"])
+        usage = capsys.readouterr().out
+        section = usage.split("positional arguments:")[1]
+        line = next(x for x in section.splitlines() if x.strip().startswith(argument))
+        assert len(line.split()) > 3, usage  # the argument has a help text

@@ -303,3 +303,24 @@ def test_any_file_same_outcome(
     finally:
         job.PARALLEL_MIN_BYTES = old
     assert got == ref
+
+
+# -- progress counts lines (issue 16) ---------------------------------------------------------
+
+
+def test_progress_counts_lines(
+    samples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cbam.declaration import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "PROGRESS_EVERY", 100)
+    messages: list[str] = []
+    fast(samples_dir / "imports-2026.csv", tmp_path / "lines.csv", progress=messages.append)
+    assert messages == ["100 lines assessed", "200 lines assessed", "300 lines assessed"]
+    # Split across processes, this process reports the lines of its own part.
+    monkeypatch.setattr(job, "PARALLEL_MIN_BYTES", 0)
+    messages.clear()
+    imports = write_csv(tmp_path / "in.csv", list(generated(1000)))
+    fast(imports, tmp_path / "split.csv", workers=2, progress=messages.append)
+    assert messages and all("of the first of 2 parts assessed" in m for m in messages)
+    assert messages[0].startswith("100 lines")

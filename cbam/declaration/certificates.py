@@ -8,7 +8,7 @@ adjustment), IR 2025/2620 Annex (SEFA with the CBAM factor, Columns A and B), Co
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 ZERO = Decimal(0)
 
@@ -63,20 +63,74 @@ def cost_eur(certificates: Decimal, price: Decimal) -> Decimal:
     return certificates * price
 
 
+#: Wide enough for any figure of the engine (100 digits) plus its decimals: quantize never
+#: fails for lack of digits, whatever the size of the amount.
+_ROUNDING = Context(prec=1000, rounding=ROUND_HALF_UP)
+_STEPS = {places: Decimal(1).scaleb(-places) for places in range(10)}
+
+
 def round_half_up(amount: Decimal, places: int) -> Decimal:
     """Round for output to ``places`` decimals, half up.
 
     IR 2025/2547 Annex II A.1(6)-(8) sets the precision (whole tonnes for period totals, at most
     5 decimals for SEE) but no rounding method; half up is the library's choice.
+
+    >>> round_half_up(Decimal("2.5"), 0), round_half_up(Decimal("-0.125"), 2)
+    (Decimal('3'), Decimal('-0.13'))
     """
-    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    step = _STEPS.get(places) or Decimal(1).scaleb(-places)
+    return amount.quantize(step, context=_ROUNDING)
 
 
 def round_eur(amount: Decimal) -> Decimal:
-    """Round an amount of euro to the cent (half up) for output."""
+    """Round an amount of euro to the cent (half up) for output.
+
+    >>> round_eur(Decimal("4578518.993794053292506375397159699811948"))
+    Decimal('4578518.99')
+    """
     return round_half_up(amount, 2)
 
 
 def round_tonnes(amount: Decimal) -> Decimal:
-    """Period totals in whole tonnes CO2e (IR 2025/2547 Annex II A.1(6)); half up."""
+    """Emissions over a period in whole tonnes CO2e, half up.
+
+    IR 2025/2547 Annex II A.1(6): "Emissions data over a full reporting period shall be
+    expressed in tonnes CO2e rounded to full tonnes."
+
+    >>> round_tonnes(Decimal("119496.0219821101260995900527864387152"))
+    Decimal('119496')
+    """
     return round_half_up(amount, 0)
+
+
+SEE_PLACES = 5
+"""IR 2025/2547 Annex II A.1(8): SEE with at most 5 digits after the decimal point."""
+
+FIGURE_PLACES = 6
+"""Decimals of an output figure where the law sets no precision (the library's choice)."""
+
+
+def round_see(amount: Decimal) -> Decimal:
+    """Specific embedded emissions (t CO2e per t) for output, at most 5 decimals, half up.
+
+    IR 2025/2547 Annex II A.1(8): "Specific direct and indirect embedded emissions shall be
+    expressed in tonnes of CO2e per tonne of goods, rounded to include all significant digits,
+    with a maximum of 5 digits after the comma." Outputs drop trailing zeros
+    (:func:`cbam.jsonout.decimal_text`), so ``1.529`` stays ``1.529``.
+
+    >>> round_see(Decimal("2.3303238090")), round_see(Decimal("1.529"))
+    (Decimal('2.33032'), Decimal('1.52900'))
+    """
+    return amount.quantize(_STEPS[SEE_PLACES], context=_ROUNDING)
+
+
+def round_figure(amount: Decimal) -> Decimal:
+    """Any other figure for output (masses, shares, factors, free allocation, certificates).
+
+    The law sets no precision for them (IR 2025/2547 Annex II A.1(7) asks for all significant
+    digits while calculating): at most 6 decimals, half up, the library's choice.
+
+    >>> round_figure(Decimal("12459.65442345")), round_figure(Decimal("0.1"))
+    (Decimal('12459.654423'), Decimal('0.100000'))
+    """
+    return amount.quantize(_STEPS[FIGURE_PLACES], context=_ROUNDING)

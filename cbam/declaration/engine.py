@@ -406,6 +406,17 @@ def _emitter(sink: LineSink | None) -> _Emit | None:
     return emit
 
 
+#: Lines between two calls of an engine's ``progress`` callback.
+PROGRESS_EVERY = 100_000
+
+Progress = Callable[[int], None]
+"""Called with the number of lines assessed so far, every :data:`PROGRESS_EVERY` lines."""
+
+
+def _no_progress(_lines: int) -> None:
+    """The progress callback of an engine without one."""
+
+
 #: Field names of the lookups -> the customs-lines column a user would fix.
 _COLUMN_OF_FIELD = {"cn": "cn_code"}
 
@@ -452,6 +463,8 @@ class Engine:
         Let actual values without a satisfactory verification, or of another reporting period,
         be used: every output then says the figures are an estimate
         (:mod:`cbam.declaration.eligibility`).
+    progress : callable, optional
+        Called with the number of lines assessed so far every :data:`PROGRESS_EVERY` lines.
     """
 
     def __init__(
@@ -465,6 +478,7 @@ class Engine:
         sink: LineSink | None = None,
         settle_at_once: bool = False,
         accept_unverified: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         self.year = check_year(year)
         self.suppliers = SupplierIndex(suppliers)
@@ -483,6 +497,7 @@ class Engine:
         # Lines wait here while the importer may still be under the de minimis threshold.
         self._pending: list[_Pending] = []
         self._settled = settle_at_once
+        self.progress = progress
 
     def use_sink(self, sink: LineSink | None) -> None:
         """Send the lines settled from now on to ``sink``."""
@@ -592,6 +607,9 @@ class Engine:
         due_of, cost_of = cert.certificates_due, cert.cost_eur
         emit, pending = self._emit, self._pending
         count, counted, always = 0, self.mass_counted, self.mass_always
+        progress = self.progress or _no_progress
+        # The line count at which progress is next reported (never, without a callback).
+        report_at = PROGRESS_EVERY - self.lines % PROGRESS_EVERY if self.progress else -1
         try:
             with localcontext(EXACT):
                 for line in lines:
@@ -609,6 +627,9 @@ class Engine:
                     due = due_of(embedded, allocation, deduction)
                     cost = cost_of(due, period.price)
                     count += 1
+                    if count == report_at:
+                        progress(self.lines + count)
+                        report_at += PROGRESS_EVERY
                     good.lines += 1
                     good.net_mass += mass
                     good.embedded += embedded
@@ -730,7 +751,9 @@ class Engine:
                 key=lambda g: (g.key[0], g.country, g.installation_id or "", g.label),
             )
             trails: dict[int, ValuationTrail] = {}
-            results = tuple(_good_result(g, trails) for g in used)
+            results = tuple(
+                _good_result(g, trails, self._certificates_at_default(g, exempt)) for g in used
+            )
             totals = _totals(results)
             route_bases = _count(used, lambda g: g.valuation.route_basis)
             basis_reasons = _count(used, lambda g: g.basis_reason)
@@ -739,7 +762,7 @@ class Engine:
                 declarant=declarant or {},
                 cscf=self.cscf,
                 totals=totals,
-                de_minimis=self._de_minimis(exempt),
+                de_minimis=self._de_minimis(exempt, totals),
                 goods=results,
                 valuations=tuple(trails.values()),
                 quarters=quarterly_holding(self.year, [g.quarters for g in used], exempt=exempt),
@@ -753,14 +776,33 @@ class Engine:
                 estimate=any(g.estimate for g in used),
             )
 
-    def _de_minimis(self, exempt: bool) -> DeMinimis:
+    def _de_minimis(self, exempt: bool, totals: Totals) -> DeMinimis:
+        # Always in scope: hydrogen (t) and electricity (MWh), never added together.
         return DeMinimis(
             threshold_t=DE_MINIMIS_TONNES,
             net_mass_counted=self.mass_counted,
-            net_mass_always_in_scope=self.mass_always,
+            net_mass_always_in_scope=self.mass_always - totals.electricity_mwh,
+            electricity_mwh=totals.electricity_mwh,
             exempt=exempt,
             rule=DE_MINIMIS_SOURCE,
         )
+
+    def _certificates_at_default(self, good: GoodState, exempt: bool) -> Decimal | None:
+        """The good's certificates at default values: an actual-value good valued without its
+        supplier's data (:meth:`valuation` with no supplier), on the good's totals; None when no
+        default value exists for it. The difference to its certificates is what supplier data
+        save."""
+        if good.valuation.basis == "default":
+            return good.certificates
+        if exempt and not good.always_in_scope:
+            return ZERO
+        try:
+            default = self.valuation(good.key, None, self.year)
+        except CbamError:
+            return None
+        embedded = cert.embedded_emissions(good.net_mass, default.see_used)
+        allocation = cert.free_allocation(good.net_mass, default.sefa)
+        return cert.certificates_due(embedded, allocation, good.deduction)
 
     def _notes(self, used: list[GoodState], exempt: bool) -> tuple[str, ...]:
         notes = {note for good in used for note in good.valuation.notes} | self.pricing.notes
@@ -910,9 +952,11 @@ def _rule_notes(used: list[GoodState], year: int, accept_unverified: bool) -> li
 
 
 def _totals(goods: tuple[GoodResult, ...]) -> Totals:
-    """The exact sums of the goods (and so of the lines)."""
+    """The exact sums of the goods (and so of the lines); electricity's MWh apart from tonnes."""
+    electricity = sum((g.net_mass for g in goods if catalogue.is_electricity(g.cn)), ZERO)
     return Totals(
-        net_mass=sum((g.net_mass for g in goods), ZERO),
+        net_mass=sum((g.net_mass for g in goods), ZERO) - electricity,
+        electricity_mwh=electricity,
         embedded_emissions=sum((g.embedded_emissions for g in goods), ZERO),
         free_allocation=sum((g.free_allocation for g in goods), ZERO),
         carbon_price_deduction=sum((g.carbon_price_deduction for g in goods), ZERO),
@@ -951,7 +995,9 @@ def _basis_steps(
     return tuple(steps)
 
 
-def _good_result(good: GoodState, trails: dict[int, ValuationTrail]) -> GoodResult:
+def _good_result(
+    good: GoodState, trails: dict[int, ValuationTrail], certificates_default: Decimal | None
+) -> GoodResult:
     valuation = good.valuation
     trail = trails.get(id(valuation))
     if trail is None:
@@ -987,4 +1033,5 @@ def _good_result(good: GoodState, trails: dict[int, ValuationTrail]) -> GoodResu
         cost_eur=good.cost_eur,
         valuation=trail.id,
         audit=_good_audit(good),
+        certificates_default=certificates_default,
     )

@@ -13,7 +13,7 @@ from dataclasses import fields
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from cbam.errors import CbamError
+from cbam.errors import CbamError, install_hint
 
 if TYPE_CHECKING:
     from cbam.declaration.model import Assessment
@@ -27,7 +27,7 @@ def _require(module: str, extra: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise CbamError(f"this needs {module}: pip install 'cbam[{extra}]'") from None
+        raise CbamError(f"this needs {module}: {install_hint(extra)}") from None
 
 
 def _rows(assessment: Assessment, what: Table) -> list[dict[str, Any]]:
@@ -85,7 +85,7 @@ def to_dataframe(
 
 
 def plot_cost_trajectory(assessment: Assessment, ax: Any = None) -> Any:
-    """Bar chart of the cost (EUR) of the assessed imports in each year 2026-2034 (matplotlib).
+    """Bar chart of the cost (EUR millions) of the assessed imports in each year 2026-2034.
 
     Each year carries its own mark-up (IR 2025/2621 Annex I) and CBAM factor (Directive
     2003/87/EC Art. 10a(1a)). Years whose price is an assumption are hatched and the chart says so.
@@ -107,13 +107,14 @@ def plot_cost_trajectory(assessment: Assessment, ax: Any = None) -> Any:
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4))
     years = [y.year for y in assessment.trajectory]
-    costs = [float(y.cost_eur) for y in assessment.trajectory]  # float-ok: plotting only
+    # EUR millions on the axis (float-ok: plotting only; the figures stay Decimal elsewhere).
+    costs = [float(y.cost_eur) / 1e6 for y in assessment.trajectory]
     hatches = ["//" if y.price_is_assumption else "" for y in assessment.trajectory]
     bars = ax.bar(years, costs, color="#2f6f8f")
     for bar, hatch in zip(bars, hatches, strict=True):
         bar.set_hatch(hatch)
     ax.set_xlabel("import year (same volumes and origins)")
-    ax.set_ylabel("certificate cost, EUR")
+    ax.set_ylabel("certificate cost, EUR millions")
     ax.set_title(f"CBAM cost trajectory of the {assessment.year} imports")
     if any(hatches):
         ax.text(0.01, 0.97, "hatched: assumed price", transform=ax.transAxes, va="top")

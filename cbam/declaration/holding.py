@@ -58,7 +58,7 @@ def quarterly_holding(
         out.append(
             QuarterHolding(
                 quarter=f"{year}Q{quarter + 1}",
-                embedded_emissions_to_date=embedded,
+                embedded_emissions_without_markup_to_date=embedded,
                 free_allocation_to_date=allocation,
                 share=share,
                 certificates_to_hold=due,

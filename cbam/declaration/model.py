@@ -296,6 +296,12 @@ class GoodResult:
     """Why the good has its basis (:data:`cbam.declaration.eligibility.BASIS_REASONS`)."""
     estimate: bool = False
     """True when unverified (or other-period) actual values were used: not for a declaration."""
+    certificates_default: Decimal | None = None
+    """Certificates the good would need at default values (t CO2e): for an actual-value good the
+    same mass, origin and route valued without supplier data, max(0, M x SEE_default - M x
+    SEFA_default - CP) on the good's totals; for a default-value good its certificates; None
+    when no default value exists to compare with. Minus :attr:`certificates`: the saving that
+    supplier data bring."""
 
 
 class DeMinimis(BaseModel):
@@ -305,11 +311,13 @@ class DeMinimis(BaseModel):
 
     threshold_t: Decimal
     net_mass_counted: Decimal
-    """Net mass of goods the threshold applies to (all but hydrogen and electricity)."""
+    """Net mass of goods the threshold applies to (all but hydrogen and electricity), t."""
     net_mass_always_in_scope: Decimal
-    """Hydrogen (t) and electricity (MWh) are always in scope."""
+    """Hydrogen, always in scope, t (electricity, in MWh, is :attr:`electricity_mwh`)."""
     exempt: bool
     rule: str
+    electricity_mwh: Decimal = Decimal(0)
+    """Electricity, always in scope, MWh (never added to tonnes)."""
 
 
 class QuarterHolding(BaseModel):
@@ -318,8 +326,9 @@ class QuarterHolding(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     quarter: str
-    embedded_emissions_to_date: Decimal
-    """Year to date, default values without mark-up where defaults are used."""
+    embedded_emissions_without_markup_to_date: Decimal
+    """Year to date, t CO2e, at default values without their mark-up where defaults are used
+    (Art. 22(2)(a)); actual values where supplier data are used."""
     free_allocation_to_date: Decimal
     share: Decimal
     certificates_to_hold: Decimal
@@ -341,14 +350,19 @@ class YearCost(BaseModel):
 
 
 class Totals(BaseModel):
+    """The exact sums of the goods; tonnes and MWh are never added together."""
+
     model_config = ConfigDict(frozen=True)
 
     net_mass: Decimal
+    """Net mass of all goods but electricity, t."""
     embedded_emissions: Decimal
     free_allocation: Decimal
     carbon_price_deduction: Decimal
     certificates: Decimal
     cost_eur: Decimal
+    electricity_mwh: Decimal = Decimal(0)
+    """Electricity (CN 2716 00 00), MWh."""
 
 
 class Assessment(BaseModel):
@@ -363,8 +377,9 @@ class Assessment(BaseModel):
     cscf : Decimal
         Cross-sectoral correction factor used (Directive 2003/87/EC Art. 10a(5)).
     totals : Totals
-        Net mass (t; electricity in MWh), embedded emissions, free allocation, carbon price
-        deduction and certificates (t CO2e), cost (EUR): the exact sums of the lines.
+        Net mass (t, all goods but electricity), electricity (MWh), embedded emissions, free
+        allocation, carbon price deduction and certificates (t CO2e), cost (EUR): the exact
+        sums of the lines.
     de_minimis : DeMinimis
         The 50 t threshold of Art. 2a: mass counted, mass always in scope, exempt or not.
     goods : tuple of GoodResult

@@ -1,14 +1,18 @@
 """The annual declaration as files: ``declaration.json`` and ``declaration.xml``.
 
-Both hold a whole :class:`~cbam.declaration.model.Assessment` with exact figures (every digit of
-each Decimal; no binary floating point on the way). Their layout is the library's own,
+Both hold a whole :class:`~cbam.declaration.model.Assessment`, each figure rounded half up by
+its rule (:mod:`cbam.declaration.rounding`: emissions over the period in whole tonnes, IR
+2025/2547 Annex II A.1(6); SEE to at most 5 decimals, A.1(8); money to the cent; every other
+figure to at most 6 decimals), written as plain decimals (no binary floating point on the way);
+the audit trail's steps and ``lines.csv`` keep the exact figures. Their layout is the library's own,
 documented in ``docs/declaration-format.md``. Neither is the CBAM Registry's format: the
 Commission has published no schema for the annual declaration (Reg. (EU) 2023/956 Art. 6), and
 both files say so in their first lines.
 
 * JSON: the Assessment's fields under a small envelope (``format``, ``format_version``,
-  ``registry_format: false``, ``notice``), written by :func:`cbam.jsonout.dumps`; read back by
-  :func:`read_declaration_json`.
+  ``registry_format: false``, ``notice``), written by :func:`cbam.jsonout.write_json`; read
+  back by :func:`read_declaration_json` (which returns the rounded figures:
+  :func:`cbam.declaration.rounding.rounded` of the assessment written).
 * XML: namespace ``urn:cbam-py:declaration:2.0``, schema ``schemas/cbam-declaration-2.0.xsd``
   (shipped in the package). The file is written incrementally with ``lxml.etree.xmlfile`` into
   a temporary file, validated against the schema, and only then renamed into place: an invalid
@@ -29,6 +33,7 @@ from xml.sax.saxutils import quoteattr
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from cbam.declaration import rounding
 from cbam.declaration.audit import AuditStep
 from cbam.declaration.model import Assessment, GoodResult, ValuationTrail
 from cbam.errors import InputError
@@ -43,7 +48,10 @@ NOTICE = (
     "Annual CBAM assessment written by the cbam Python library in its own documented format "
     f"({FORMAT} {FORMAT_VERSION}). This is NOT the CBAM Registry's declaration format: the "
     "European Commission has published no schema for the annual CBAM declaration. Figures are "
-    "exact decimals; units: t (MWh for electricity), t CO2e, EUR."
+    "rounded half up: emissions over the period to whole tonnes (IR 2025/2547 Annex II A.1(6)), "
+    "specific embedded emissions to at most 5 decimals (A.1(8)), money to the cent, other "
+    "figures to at most 6 decimals; lines.csv and the audit trail keep the exact figures. "
+    "Units: t (electricity in MWh, never added to tonnes), t CO2e, EUR."
 )
 _ENVELOPE = ("format", "format_version", "registry_format", "notice", "generator")
 
@@ -58,10 +66,11 @@ def _generator() -> str:
 
 
 def write_declaration_json(assessment: Assessment, path: str | os.PathLike[str]) -> Path:
-    """Write ``assessment`` as ``declaration.json`` (exact numbers, atomic); returns the path.
+    """Write ``assessment`` as ``declaration.json`` (rounded figures, atomic); returns the path.
 
-    The goods are written one at a time (:func:`cbam.jsonout.write_json`): a declaration of
-    100,000 goods is never held in memory as text.
+    Each figure is rounded by its rule (:mod:`cbam.declaration.rounding`); audit steps stay
+    exact. The goods are rounded and written one at a time (:func:`cbam.jsonout.write_json`): a
+    declaration of 100,000 goods is never held in memory as text.
     """
     target = Path(path)
     document: dict[str, Any] = {
@@ -72,6 +81,15 @@ def write_declaration_json(assessment: Assessment, path: str | os.PathLike[str])
         "generator": _generator(),
     }
     document.update({name: getattr(assessment, name) for name in type(assessment).model_fields})
+    document.update(
+        cscf=rounding.CSCF(assessment.cscf),
+        totals=rounding.rounded_fields(assessment.totals, rounding.TOTALS),
+        de_minimis=rounding.rounded_fields(assessment.de_minimis, rounding.DE_MINIMIS),
+        goods=(rounding.rounded_fields(good, rounding.GOOD) for good in assessment.goods),
+        quarters=[rounding.rounded_fields(q, rounding.QUARTER) for q in assessment.quarters],
+        trajectory=[rounding.rounded_fields(y, rounding.YEAR) for y in assessment.trajectory],
+        scenarios={k: rounding.SCENARIO_COST(v) for k, v in assessment.scenarios.items()},
+    )
     with atomic_text(target) as handle:
         write_json(document, handle)
         handle.write("\n")
@@ -81,9 +99,10 @@ def write_declaration_json(assessment: Assessment, path: str | os.PathLike[str])
 def read_declaration_json(path: str | os.PathLike[str]) -> Assessment:
     """Read a ``declaration.json`` written by :func:`write_declaration_json`.
 
-    Numbers are read as Decimals (never through float). A file of another format, broken JSON or
-    a field that does not fit the model is an :class:`~cbam.errors.InputError` naming the file
-    and the JSON path.
+    The file holds rounded figures, and so does the Assessment returned
+    (:func:`cbam.declaration.rounding.rounded` of the one written). Numbers are read as Decimals
+    (never through float). A file of another format, broken JSON or a field that does not fit
+    the model is an :class:`~cbam.errors.InputError` naming the file and the JSON path.
     """
     source = str(path)
     try:
@@ -155,10 +174,6 @@ def _leaf(parent: etree._Element, name: str, text: str | None) -> None:
     etree.SubElement(parent, name).text = text
 
 
-def _opt_figure(value: Decimal | None) -> str | None:
-    return None if value is None else _figure(value)
-
-
 def _audit_element(step: AuditStep) -> etree._Element:
     element = _element("Step")
     _leaf(element, "Quantity", step.quantity)
@@ -172,34 +187,44 @@ def _audit_element(step: AuditStep) -> etree._Element:
     return element
 
 
+def _text(value: Any, rule: rounding.Rule | None) -> str | None:
+    """A field's element text: a figure rounded by its rule, a flag, a count or a text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return _flag(value)
+    if isinstance(value, Decimal):
+        return _figure(value if rule is None else rule(value))
+    return str(value)
+
+
+_Plan = tuple[tuple[str, str, "rounding.Rule | None"], ...]
+
+
+def _plan(mapping: dict[str, str], rules: dict[str, rounding.Rule]) -> _Plan:
+    """(element name, field, rounding rule or None) for each entry of ``mapping``."""
+    return tuple((name, field, rules.get(field)) for name, field in mapping.items())
+
+
+def _leaves(parent: etree._Element, value: Any, plan: _Plan) -> None:
+    """One child per entry of ``plan``, figures rounded by their rule; absent values omitted."""
+    sub = etree.SubElement
+    for name, field, rule in plan:
+        item = getattr(value, field)
+        if item is None:
+            continue
+        if rule is not None:
+            text = decimal_text(rule(item))
+        elif item is True or item is False:
+            text = _flag(item)
+        else:
+            text = item if type(item) is str else str(item)
+        sub(parent, name).text = text
+
+
 def _good_element(good: GoodResult) -> etree._Element:
     element = _element("Good", key=good.key)
-    _leaf(element, "CN", good.cn)
-    _leaf(element, "Category", good.category)
-    _leaf(element, "Country", good.country)
-    _leaf(element, "CountryUsed", good.country_used)
-    _leaf(element, "InstallationId", good.installation_id)
-    _leaf(element, "Route", good.route)
-    _leaf(element, "Basis", good.basis)
-    _leaf(element, "RouteBasis", good.route_basis)
-    _leaf(element, "BasisReason", good.basis_reason)
-    _leaf(element, "Estimate", _flag(good.estimate))
-    _leaf(element, "Lines", str(good.lines))
-    _leaf(element, "NetMass", _figure(good.net_mass))
-    _leaf(element, "SEEDirect", _opt_figure(good.see_direct))
-    _leaf(element, "SEEIndirect", _opt_figure(good.see_indirect))
-    _leaf(element, "IndirectCounted", _flag(good.indirect_counted))
-    _leaf(element, "MarkUp", _figure(good.markup))
-    _leaf(element, "SEEUsed", _figure(good.see_used))
-    _leaf(element, "EmbeddedEmissions", _figure(good.embedded_emissions))
-    _leaf(element, "Benchmark", _figure(good.benchmark))
-    _leaf(element, "BenchmarkColumn", good.benchmark_column)
-    _leaf(element, "SEFA", _figure(good.sefa))
-    _leaf(element, "FreeAllocation", _figure(good.free_allocation))
-    _leaf(element, "CarbonPriceDeduction", _figure(good.carbon_price_deduction))
-    _leaf(element, "Certificates", _figure(good.certificates))
-    _leaf(element, "CostEUR", _figure(good.cost_eur))
-    _leaf(element, "Valuation", good.valuation)
+    _leaves(element, good, _GOOD_PLAN)
     audit = etree.SubElement(element, "Audit")
     for step in good.audit:
         audit.append(_audit_element(step))
@@ -226,38 +251,22 @@ def _head_elements(assessment: Assessment) -> Iterator[etree._Element]:
         etree.SubElement(declarant, "Entry", key=key).text = value
     yield declarant
     cscf = _element("CSCF")
-    cscf.text = _figure(assessment.cscf)
+    cscf.text = _figure(rounding.CSCF(assessment.cscf))
     yield cscf
     count = _element("LineCount")
     count.text = str(assessment.lines)
     yield count
 
-    t = assessment.totals
     totals = _element("Totals")
-    _leaf(totals, "NetMass", _figure(t.net_mass))
-    _leaf(totals, "EmbeddedEmissions", _figure(t.embedded_emissions))
-    _leaf(totals, "FreeAllocation", _figure(t.free_allocation))
-    _leaf(totals, "CarbonPriceDeduction", _figure(t.carbon_price_deduction))
-    _leaf(totals, "Certificates", _figure(t.certificates))
-    _leaf(totals, "CostEUR", _figure(t.cost_eur))
+    _leaves(totals, assessment.totals, _plan(_TOTAL_FIELDS, rounding.TOTALS))
     yield totals
-
-    d = assessment.de_minimis
     de_minimis = _element("DeMinimis")
-    _leaf(de_minimis, "ThresholdT", _figure(d.threshold_t))
-    _leaf(de_minimis, "NetMassCounted", _figure(d.net_mass_counted))
-    _leaf(de_minimis, "NetMassAlwaysInScope", _figure(d.net_mass_always_in_scope))
-    _leaf(de_minimis, "Exempt", _flag(d.exempt))
-    _leaf(de_minimis, "Rule", d.rule)
+    _leaves(de_minimis, assessment.de_minimis, _plan(_DE_MINIMIS_FIELDS, rounding.DE_MINIMIS))
     yield de_minimis
-
     holding = _element("QuarterlyHolding")
     for q in assessment.quarters:
         quarter = etree.SubElement(holding, "Quarter", quarter=q.quarter)
-        _leaf(quarter, "EmbeddedEmissionsToDate", _figure(q.embedded_emissions_to_date))
-        _leaf(quarter, "FreeAllocationToDate", _figure(q.free_allocation_to_date))
-        _leaf(quarter, "Share", _figure(q.share))
-        _leaf(quarter, "CertificatesToHold", _figure(q.certificates_to_hold))
+        _leaves(quarter, q, _plan(_QUARTER_FIELDS, rounding.QUARTER))
     yield holding
 
 
@@ -268,19 +277,19 @@ def _tail_elements(assessment: Assessment) -> Iterator[etree._Element]:
         valuations.append(_valuation_element(trail))
     yield valuations
     by_year = _element("CostByYear")
+    rules = rounding.YEAR
     for y in assessment.trajectory:
         year = etree.SubElement(by_year, "Year", year=str(y.year))
-        _leaf(year, "CBAMFactor", _figure(y.cbam_factor))
-        _leaf(year, "EmbeddedEmissions", _figure(y.embedded_emissions))
-        _leaf(year, "FreeAllocation", _figure(y.free_allocation))
-        _leaf(year, "Certificates", _figure(y.certificates))
+        _leaves(year, y, _plan(_YEAR_FIGURES, rules))
         price = etree.SubElement(year, "Price", assumption=_flag(y.price_is_assumption))
-        price.text = _figure(y.price)
-        _leaf(year, "CostEUR", _figure(y.cost_eur))
+        price.text = _text(y.price, rules["price"])
+        _leaf(year, "CostEUR", _text(y.cost_eur, rules["cost_eur"]))
     yield by_year
     scenarios = _element("Scenarios")
     for price_text, cost in assessment.scenarios.items():
-        etree.SubElement(scenarios, "Scenario", price=price_text).text = _figure(cost)
+        etree.SubElement(scenarios, "Scenario", price=price_text).text = _figure(
+            rounding.SCENARIO_COST(cost)
+        )
     yield scenarios
     datasets = _element("Datasets")
     for key, label in assessment.datasets.items():
@@ -517,11 +526,13 @@ _GOOD_FIELDS = {
     "FreeAllocation": "free_allocation",
     "CarbonPriceDeduction": "carbon_price_deduction",
     "Certificates": "certificates",
+    "CertificatesDefault": "certificates_default",
     "CostEUR": "cost_eur",
     "Valuation": "valuation",
 }
 _TOTAL_FIELDS = {
     "NetMass": "net_mass",
+    "ElectricityMWh": "electricity_mwh",
     "EmbeddedEmissions": "embedded_emissions",
     "FreeAllocation": "free_allocation",
     "CarbonPriceDeduction": "carbon_price_deduction",
@@ -532,11 +543,12 @@ _DE_MINIMIS_FIELDS = {
     "ThresholdT": "threshold_t",
     "NetMassCounted": "net_mass_counted",
     "NetMassAlwaysInScope": "net_mass_always_in_scope",
+    "ElectricityMWh": "electricity_mwh",
     "Exempt": "exempt",
     "Rule": "rule",
 }
 _QUARTER_FIELDS = {
-    "EmbeddedEmissionsToDate": "embedded_emissions_to_date",
+    "EmbeddedEmissionsWithoutMarkUpToDate": "embedded_emissions_without_markup_to_date",
     "FreeAllocationToDate": "free_allocation_to_date",
     "Share": "share",
     "CertificatesToHold": "certificates_to_hold",
@@ -549,6 +561,9 @@ _YEAR_FIELDS = {
     "Price": "price",
     "CostEUR": "cost_eur",
 }
+#: The figures of a year before its Price (an element with an attribute) and CostEUR.
+_YEAR_FIGURES = {k: v for k, v in _YEAR_FIELDS.items() if k not in ("Price", "CostEUR")}
+_GOOD_PLAN = _plan(_GOOD_FIELDS, rounding.GOOD)
 
 
 def _decimal(text: str) -> Decimal:
@@ -587,6 +602,9 @@ def _entries(element: etree._Element) -> dict[str, str]:
 
 def read_declaration_xml(path: str | os.PathLike[str]) -> Assessment:
     """Read a ``declaration.xml`` of this library back into an :class:`Assessment`.
+
+    The file holds rounded figures, and so does the Assessment returned
+    (:func:`cbam.declaration.rounding.rounded` of the one written).
 
     The file is validated against the schema first; problems are an
     :class:`~cbam.errors.InputError` naming the file and line.

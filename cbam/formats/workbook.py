@@ -1,18 +1,33 @@
-"""``report.xlsx``: the assessment as a workbook for importers and consultants.
+"""``report.xlsx``: the assessment as a workbook a consultant hands to a client.
 
-Sheets: "Summary" (year, declarant, totals, de minimis, quarterly holding, scenarios, datasets,
-notes), "Goods" (one row per good with every term of the calculation and its source), "Audit"
-(one row per audit step of every good), "Cost by year" (the 2026-2034 trajectory with a bar
-chart) and, when a ``lines.csv`` is given, "Lines" (at most ``max_lines`` rows; the sheet and the
-summary say when it was cut).
+Sheets, in order:
 
-Excel stores numbers as binary doubles, so the workbook is a display copy of the figures; the
-exact values are in ``declaration.json``, ``declaration.xml`` and ``lines.csv``, and the Summary
-sheet says so. Figures are handed to XlsxWriter as Decimals: this module does no arithmetic on
-them. The workbook is written by XlsxWriter in its constant-memory (streaming) mode to a
-temporary file and renamed into place, so a failure never leaves a half-written report. Texts
-are always written as texts (never as formulas or links) and without the control characters a
-workbook cannot hold.
+* **Summary** -- year, declarant, totals (tonnes and electricity's MWh apart), the saving that
+  supplier data bring, de minimis, the quarterly holding (each figure naming its basis), scenario
+  costs, the datasets used and every note;
+* **Goods** -- one row per good, identified by readable columns (CN code, description, category,
+  origin, installation, route, basis), grouped by aggregated goods category with a subtotal row
+  after each category and a totals row at the end; certificates at default values beside the
+  certificates due, and the saving; an autofilter;
+* **Categories** -- one row per aggregated goods category and the totals;
+* **Audit** -- how each valuation's per-tonne figures were obtained (rule, dataset and version,
+  unit), one row per step; each good names its valuation;
+* **Cost by year** -- the 2026-2034 trajectory, its chart (EUR millions) and beside it the
+  charts per goods category;
+* **Lines** -- when a ``lines.csv`` is given, its first ``max_lines`` lines (the sheet and the
+  summary say when it was cut), with an autofilter.
+
+Every sheet prints landscape, fitted to the page width, its header row repeated on each page,
+a header naming the report and the sheet, and a footer naming the datasets and their versions.
+
+Figures are given as the declaration files give them: each rounded half up by its rule
+(:mod:`cbam.declaration.rounding`: emissions over the period in whole tonnes, IR 2025/2547
+Annex II A.1(6); SEE to at most 5 decimals, A.1(8); money to the cent; other figures to at most
+6 decimals). Sums are made exactly (the engine's 100-digit context) and rounded once. ``lines.csv``
+keeps the exact figures. The workbook is written by XlsxWriter in its constant-memory
+(streaming) mode to a temporary file and renamed into place, so a failure never leaves a
+half-written report. Texts are always written as texts (never as formulas or links) and without
+the control characters a workbook cannot hold.
 """
 
 from __future__ import annotations
@@ -21,15 +36,19 @@ import contextlib
 import csv
 import os
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal, localcontext
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
+from cbam import goods as catalogue
+from cbam.declaration import rounding
+from cbam.declaration.certificates import round_eur, round_figure, round_see, round_tonnes
+from cbam.declaration.engine import EXACT
 from cbam.declaration.model import Assessment, GoodResult, LineResult
 from cbam.errors import InputError
 from cbam.files import atomic_path
@@ -39,27 +58,70 @@ from cbam.formats.lines import read_lines_csv
 DEFAULT_MAX_LINES = 10_000
 """Lines copied into the "Lines" sheet at most (Excel's limit is 1,048,576 rows)."""
 
-# Display formats only: the stored double is the same whatever the format.
-MASS = "#,##0.000###"
-EMISSIONS = "#,##0.000"
-SPECIFIC = "0.000000"
-FACTOR = "0.000"
+# Display formats only: the stored double is the rounded figure whatever the format.
+QUANTITY = "#,##0.000###"
+TONNES = "#,##0"
+SPECIFIC = "0.000##"
+FACTOR = "0.000###"
 PERCENT = "0.0%"
 EUR = "#,##0.00"
-INTEGER = "0"
+INTEGER = "#,##0"
 
-EXACT_NOTE = (
-    "Excel stores numbers as binary doubles: the figures in this workbook are a display copy. "
-    "declaration.json, declaration.xml and lines.csv keep the exact decimal values."
+ROUNDING_NOTE = (
+    "Figures are rounded half up as the declaration files give them: emissions over the period "
+    "to whole tonnes CO2e (IR 2025/2547 Annex II A.1(6)), specific embedded emissions (SEE) to "
+    "at most 5 decimals (A.1(8)), money to the cent, other figures to at most 6 decimals. Each "
+    "total is the exact sum rounded once, so rounded rows need not add up to it to the last "
+    "digit. lines.csv keeps the exact figures; Excel stores numbers as binary doubles."
+)
+UNITS_NOTE = (
+    "Units: masses in t; electricity (CN 2716 00 00) in MWh, in columns of its own and never "
+    "added to tonnes; emissions in t CO2e; one certificate per t CO2e; SEE, benchmarks and "
+    "SEFA in t CO2e per t (per MWh for electricity); money in EUR."
 )
 
 #: Characters an xlsx file cannot hold (XML 1.0 control characters); removed from texts.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: The longest text a cell holds (Excel's limit).
 _CELL_TEXT = 32_767
+#: The longest header or footer Excel accepts, control codes included.
+_HEADER_FOOTER = 255
 
 Book = Any
 """An ``xlsxwriter.Workbook`` (the library ships no type information)."""
+
+TEXT, CODE, NUMBER = "text", "code", "number"
+"""Column kinds: free text (cleaned of control characters), a validated code, a number."""
+
+
+#: Points per line of wrapped 11-point text, and the characters a column width holds per line.
+_LINE_HEIGHT = 15
+_CHARS_PER_WIDTH = 1.0
+
+
+def text_lines(text: str, width: int) -> int:
+    """Lines a text takes, wrapped at spaces, in a column ``width`` characters wide.
+
+    An estimate for the row heights: the spreadsheet programs do not size streamed rows to
+    their wrapped texts themselves.
+
+    >>> text_lines("short", 10), text_lines("Row in the customs file", 9), text_lines("x" * 25, 10)
+    (1, 4, 3)
+    """
+    per_line = max(1, int(width * _CHARS_PER_WIDTH))
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        used = 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) > per_line:
+                lines += 1
+                used = 0
+            used += (1 if used else 0) + len(word)
+            while used > per_line:  # a word longer than the line breaks inside
+                lines += 1
+                used -= per_line
+    return lines
 
 
 @dataclass(frozen=True)
@@ -67,6 +129,20 @@ class _Column:
     title: str
     width: int
     number_format: str | None = None
+    kind: str = TEXT
+    wrap: bool = False
+
+    @staticmethod
+    def number(title: str, width: int, number_format: str) -> _Column:
+        return _Column(title, width, number_format, NUMBER)
+
+    @staticmethod
+    def code(title: str, width: int) -> _Column:
+        return _Column(title, width, None, CODE)
+
+    @staticmethod
+    def wrapped(title: str, width: int) -> _Column:
+        return _Column(title, width, None, TEXT, True)
 
 
 class _Styles:
@@ -74,52 +150,28 @@ class _Styles:
 
     def __init__(self, book: Book) -> None:
         self.book = book
-        self.header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True})
+        self.header = book.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top", "border": 1}
+        )
         self.bold = book.add_format({"bold": True})
         self.section = book.add_format({"bold": True, "font_size": 12})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        self._numbers: dict[str, Any] = {}
+        self.top = book.add_format({"valign": "top"})
+        self._numbers: dict[tuple[str, bool], Any] = {}
 
-    def number(self, number_format: str) -> Any:
-        found = self._numbers.get(number_format)
+    def number(self, number_format: str, *, total: bool = False) -> Any:
+        """The format of a number (bold with a rule above it in subtotal and total rows)."""
+        found = self._numbers.get((number_format, total))
         if found is None:
-            found = self._numbers[number_format] = self.book.add_format(
-                {"num_format": number_format}
-            )
+            spec: dict[str, Any] = {"num_format": number_format, "valign": "top"}
+            if total:
+                spec.update(bold=True, top=1, bg_color="#F2F2F2")
+            found = self._numbers[(number_format, total)] = self.book.add_format(spec)
         return found
 
 
-class _Sheet:
-    """A streamed sheet with a styled, frozen header row and set column widths."""
-
-    def __init__(self, book: Book, styles: _Styles, title: str, columns: Sequence[_Column]) -> None:
-        self.sheet = book.add_worksheet(title)
-        self.styles = styles
-        self.columns = tuple(columns)
-        self.formats = [
-            styles.number(c.number_format) if c.number_format else None for c in self.columns
-        ]
-        for index, column in enumerate(self.columns):
-            self.sheet.set_column(index, index, column.width)
-        self.sheet.freeze_panes(1, 0)
-        for index, column in enumerate(self.columns):
-            self.sheet.write_string(0, index, column.title, styles.header)
-        self.rows = 1
-
-    def write(self, col: int, value: Any, cell_format: Any = None) -> None:
-        """One cell of the current row: numbers as numbers, everything else as text."""
-        write_cell(self.sheet, self.rows, col, value, cell_format)
-
-    def append(self, values: Iterable[Any]) -> None:
-        """A row, each value formatted as its column says."""
-        for col, (value, cell_format) in enumerate(zip(values, self.formats, strict=True)):
-            write_cell(self.sheet, self.rows, col, value, cell_format)
-        self.rows += 1
-
-    def append_raw(self, values: Sequence[Any], cell_format: Any = None) -> None:
-        for col, value in enumerate(values):
-            write_cell(self.sheet, self.rows, col, value, cell_format)
-        self.rows += 1
+def _clean(value: Any) -> str:
+    return _ILLEGAL.sub("", str(value))[:_CELL_TEXT]
 
 
 def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = None) -> None:
@@ -135,193 +187,675 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = No
     elif isinstance(value, int | Decimal):
         sheet.write_number(row, col, value, cell_format)
     else:
-        text = _ILLEGAL.sub("", str(value))[:_CELL_TEXT]
-        sheet.write_string(row, col, text, cell_format)
+        sheet.write_string(row, col, _clean(value), cell_format)
 
 
-# -- Goods -------------------------------------------------------------------------------------
+class _Sheet:
+    """A streamed sheet: a styled, frozen header row, column widths and the print set-up."""
+
+    def __init__(
+        self,
+        book: Book,
+        styles: _Styles,
+        title: str,
+        columns: Sequence[_Column],
+        page: _Page,
+        *,
+        freeze_cols: int = 0,
+    ) -> None:
+        self.sheet = book.add_worksheet(title)
+        self.styles = styles
+        self.columns = tuple(columns)
+        self.formats = [
+            styles.wrap
+            if c.wrap
+            else (styles.number(c.number_format) if c.number_format else styles.top)
+            for c in self.columns
+        ]
+        self.totals = [styles.number(c.number_format or "@", total=True) for c in self.columns]
+        self.kinds = [c.kind for c in self.columns]
+        self.wrapped = [(i, c.width) for i, c in enumerate(self.columns) if c.wrap]
+        for index, column in enumerate(self.columns):
+            self.sheet.set_column(index, index, column.width)
+        self.sheet.freeze_panes(1, freeze_cols)
+        lines = max(text_lines(c.title, c.width) for c in self.columns)
+        self.sheet.set_row(0, _LINE_HEIGHT * lines + 2)
+        for index, column in enumerate(self.columns):
+            self.sheet.write_string(0, index, column.title, styles.header)
+        page.apply(self.sheet)
+        self.rows = 1
+
+    def height(self, values: Sequence[Any]) -> None:
+        """Size the current row to its wrapped texts (before any of its cells is written)."""
+        lines = 1
+        for i, width in self.wrapped:
+            text = values[i]
+            # A text no longer than its column takes one line: no need to wrap it.
+            if text and len(str(text)) > width * _CHARS_PER_WIDTH:
+                lines = max(lines, text_lines(str(text), width))
+        if lines > 1:
+            self.sheet.set_row(self.rows, _LINE_HEIGHT * lines)
+
+    def finish(self, last_col: int | None = None, last_row: int | None = None) -> None:
+        """Print the sheet's own columns (texts running over into empty cells are cut)."""
+        self.sheet.print_area(
+            0,
+            0,
+            max(self.rows - 1 if last_row is None else last_row, 1),
+            len(self.columns) - 1 if last_col is None else last_col,
+        )
+
+    def write(self, col: int, value: Any, cell_format: Any = None) -> None:
+        """One cell of the current row: numbers as numbers, everything else as text."""
+        write_cell(self.sheet, self.rows, col, value, cell_format)
+
+    def append(self, values: Sequence[Any], *, total: bool = False) -> None:
+        """A row, each value formatted as its column says (bold and ruled for a total)."""
+        sheet, row = self.sheet, self.rows
+        if self.wrapped:
+            self.height(values)
+        formats = self.totals if total else self.formats
+        for col, value in enumerate(values):
+            if value is None:
+                if total:
+                    sheet.write_blank(row, col, None, formats[col])
+                continue
+            kind = self.kinds[col]
+            if kind == NUMBER and isinstance(value, Decimal | int) and type(value) is not bool:
+                sheet.write_number(row, col, value, formats[col])
+            elif kind == CODE:
+                sheet.write_string(row, col, value, formats[col])
+            else:
+                write_cell(sheet, row, col, value, formats[col])
+        self.rows += 1
+
+    def append_raw(self, values: Sequence[Any], cell_format: Any = None) -> None:
+        for col, value in enumerate(values):
+            write_cell(self.sheet, self.rows, col, value, cell_format)
+        self.rows += 1
+
+    def autofilter(self, last_row: int) -> None:
+        """A filter on the header row over the rows written so far (up to ``last_row``)."""
+        self.sheet.autofilter(0, 0, max(last_row, 1), len(self.columns) - 1)
+
+
+# -- print set-up ----------------------------------------------------------------------------------
+
+
+def _header_footer_text(text: str) -> str:
+    """A literal text inside a page header or footer (``&`` starts a control code there)."""
+    return _clean(text).replace("&", "&&")
+
+
+def dataset_names(datasets: dict[str, str]) -> list[str]:
+    """Short names of the datasets with their versions, for a page footer.
+
+    >>> dataset_names({"benchmarks": "IR 2025/2620 Annex, v1 of 2025-02-06",
+    ...                "default_values": "IR 2025/2621 Annex I, v1 of 2026-02-04 (sha256 8653)"})
+    ['IR 2025/2620 Annex v1 of 2025-02-06', 'IR 2025/2621 Annex I v1 of 2026-02-04']
+    """
+    names = []
+    for label in datasets.values():
+        label = re.sub(r" \(sha256 [0-9a-f]+\)", "", label)
+        act, comma, version = label.rpartition(", ")
+        # "Reg. ...; Commission communication template v2.1.1 Parameters_CNCodes": the last part
+        names.append(f"{act.split('; ')[-1]} {version}" if comma else label)
+    return names
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The print set-up every sheet gets: landscape, one page wide, header row on each page, a
+    header naming the report, the sheet and the page, a footer naming the datasets."""
+
+    header: str
+    footer: str
+    paper: int = 9  # A4
+    tall: int = 0  # pages high: 0 = as many as needed
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> _Page:
+        name = assessment.declarant.get("name")
+        title = f"CBAM assessment {assessment.year}" + (f" - {name}" if name else "")
+        header = f"&L&8{_header_footer_text(title)[:150]}&R&8&A, page &P of &N"
+        datasets = "Datasets: " + "; ".join(dataset_names(assessment.datasets))
+        room = _HEADER_FOOTER - len("&L&7")
+        text = _header_footer_text(datasets)
+        if len(text) > room:
+            cut = " ... (all on the Summary sheet)"
+            text = text[: room - len(cut)].rstrip("&") + cut
+        return cls(header, f"&L&7{text}")
+
+    def wide(self) -> _Page:
+        """The same set-up on A3, for the sheets with many columns."""
+        return replace(self, paper=8)
+
+    def one(self) -> _Page:
+        """The same set-up fitted to one page (a sheet of a table and charts)."""
+        return replace(self, tall=1)
+
+    def apply(self, sheet: Any) -> None:
+        sheet.set_landscape()
+        sheet.set_paper(self.paper)
+        sheet.fit_to_pages(1, self.tall)
+        sheet.repeat_rows(0)
+        sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        sheet.set_header(self.header)
+        sheet.set_footer(self.footer)
+        sheet.hide_gridlines(0)
+
+
+# -- sums per category -----------------------------------------------------------------------------
+
+
+class _Sums:
+    """Exact sums of goods (a category's or all of them), rounded once when written."""
+
+    __slots__ = (
+        "allocation",
+        "certificates",
+        "cost",
+        "deduction",
+        "embedded",
+        "goods",
+        "lines",
+        "mass",
+        "missing_default",
+        "mwh",
+        "saved",
+    )
+
+    def __init__(self) -> None:
+        zero = Decimal(0)
+        self.goods = self.lines = self.missing_default = 0
+        self.mass = self.mwh = self.embedded = self.allocation = zero
+        self.deduction = self.certificates = self.saved = self.cost = zero
+
+    def add(self, good: GoodResult, electricity: bool) -> None:
+        """Add a good (inside the engine's exact context)."""
+        self.goods += 1
+        self.lines += good.lines
+        if electricity:
+            self.mwh += good.net_mass
+        else:
+            self.mass += good.net_mass
+        self.embedded += good.embedded_emissions
+        self.allocation += good.free_allocation
+        self.deduction += good.carbon_price_deduction
+        self.certificates += good.certificates
+        self.cost += good.cost_eur
+        if good.certificates_default is None:
+            self.missing_default += 1
+        else:
+            self.saved += good.certificates_default - good.certificates
+
+    def merge(self, other: _Sums) -> None:
+        """Add another sum's figures (inside the engine's exact context)."""
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def figures(self, *, blank_units: bool = False) -> dict[str, Any]:
+        """The sums by Goods column title, rounded by the rules of the totals.
+
+        Certificates at default values are those due plus the saving: a good without a default
+        value to compare with counts at its certificates due (no saving). ``blank_units``: no
+        zero tonnes beside electricity's MWh, nor zero MWh beside other goods' tonnes.
+        """
+        with localcontext(EXACT):
+            at_default = self.certificates + self.saved
+        blank = blank_units and (self.mass == 0 or self.mwh == 0)
+        return {
+            LINES: self.lines,
+            MASS: None if blank and self.mass == 0 else round_figure(self.mass),
+            MWH: None if blank and self.mwh == 0 else round_figure(self.mwh),
+            EMBEDDED: round_tonnes(self.embedded),
+            ALLOCATION: round_figure(self.allocation),
+            DEDUCTION: round_figure(self.deduction),
+            CERTIFICATES: round_figure(self.certificates),
+            AT_DEFAULT: round_figure(at_default),
+            SAVING: round_figure(self.saved),
+            COST: round_eur(self.cost),
+        }
+
+
+# -- Goods -----------------------------------------------------------------------------------------
+
+LINES = "Customs lines"
+MASS = "Net mass (t)"
+MWH = "Electricity (MWh)"
+EMBEDDED = "Embedded emissions (t CO2e)"
+ALLOCATION = "Free allocation (t CO2e)"
+DEDUCTION = "Carbon price deduction (t CO2e)"
+CERTIFICATES = "Certificates due (1 per t CO2e)"
+AT_DEFAULT = "Certificates at default values"
+SAVING = "Saving from supplier data (certificates)"
+COST = "Cost (EUR)"
+PER_UNIT = "t CO2e per t or MWh"
 
 GOODS_COLUMNS = (
-    _Column("Good", 34),
-    _Column("CN code", 11),
-    _Column("Category", 22),
-    _Column("Origin", 8),
-    _Column("Country used", 10),
-    _Column("Installation", 18),
-    _Column("Route", 8),
-    _Column("Route basis", 11),
-    _Column("Basis", 9),
-    _Column("Basis reason", 16),
-    _Column("Estimate", 9),
-    _Column("Why this basis", 40),
-    _Column("Lines", 8, INTEGER),
-    _Column("Net mass (t / MWh)", 16, MASS),
-    _Column("SEE direct", 12, SPECIFIC),
-    _Column("SEE indirect", 12, SPECIFIC),
-    _Column("Indirect counted", 10),
-    _Column("Mark-up", 9, PERCENT),
-    _Column("SEE used", 12, SPECIFIC),
-    _Column("Embedded emissions (t CO2e)", 18, EMISSIONS),
-    _Column("Benchmark", 12, SPECIFIC),
-    _Column("Benchmark column", 10),
-    _Column("SEFA", 12, SPECIFIC),
-    _Column("Valuation (see Audit)", 11),
-    _Column("Free allocation (t CO2e)", 18, EMISSIONS),
-    _Column("Carbon price deduction (t CO2e)", 18, EMISSIONS),
-    _Column("Certificates (t CO2e)", 16, EMISSIONS),
-    _Column("Cost (EUR)", 16, EUR),
+    _Column.code("CN code", 10),
+    _Column.code("Description", 32),
+    _Column("Aggregated goods category", 16),
+    _Column.code("Origin", 7),
+    _Column("Installation", 14),
+    _Column("Route", 7),
+    _Column.code("Route decided by", 10),
+    _Column.code("Basis", 8),
+    _Column.code("Basis reason", 14),
+    _Column.code("Estimate", 8),
+    _Column("Why this basis", 30),
+    _Column.code("Default value of (country)", 9),
+    _Column.number(LINES, 8, INTEGER),
+    _Column.number(MASS, 12, QUANTITY),
+    _Column.number(MWH, 12, QUANTITY),
+    _Column.number(f"SEE used ({PER_UNIT})", 11, SPECIFIC),
+    _Column.number("Mark-up on the default value", 9, PERCENT),
+    _Column.number(f"SEE direct ({PER_UNIT})", 11, SPECIFIC),
+    _Column.number(f"SEE indirect ({PER_UNIT})", 11, SPECIFIC),
+    _Column.number(EMBEDDED, 12, TONNES),
+    _Column.number("SEFA (t CO2e per t)", 10, FACTOR),
+    _Column.number(ALLOCATION, 14, QUANTITY),
+    _Column.number(DEDUCTION, 11, QUANTITY),
+    _Column.number(CERTIFICATES, 14, QUANTITY),
+    _Column.number(AT_DEFAULT, 14, QUANTITY),
+    _Column.number(SAVING, 14, QUANTITY),
+    _Column.number(COST, 15, EUR),
+    _Column.code("Valuation (see Audit)", 9),
 )
+_GOODS_AT = {column.title: index for index, column in enumerate(GOODS_COLUMNS)}
 
 
-def _good_row(good: GoodResult) -> list[Any]:
-    basis = next((step for step in good.audit if step.quantity == "basis"), None)
+def _basis_note(good: GoodResult) -> str | None:
+    return next((step.note for step in good.audit if step.quantity == "basis"), None)
+
+
+def _good_row(good: GoodResult, description: str, electricity: bool) -> list[Any]:
+    """A good's row: readable identification, then its figures rounded by their rules."""
+    mass = round_figure(good.net_mass)
+    default = good.certificates_default
     return [
-        good.key,
         good.cn,
+        description,
         good.category,
         good.country,
-        good.country_used,
         good.installation_id,
         good.route,
         good.route_basis,
         good.basis,
         good.basis_reason,
-        good.estimate,
-        basis.note if basis else None,
+        "yes" if good.estimate else "no",
+        _basis_note(good),
+        good.country_used,
         good.lines,
-        good.net_mass,
-        good.see_direct,
-        good.see_indirect,
-        good.indirect_counted,
-        good.markup,
-        good.see_used,
-        good.embedded_emissions,
-        good.benchmark,
-        good.benchmark_column,
-        good.sefa,
+        None if electricity else mass,
+        mass if electricity else None,
+        round_see(good.see_used),
+        round_figure(good.markup),
+        None if good.see_direct is None else round_see(good.see_direct),
+        None if good.see_indirect is None else round_see(good.see_indirect),
+        round_tonnes(good.embedded_emissions),
+        round_figure(good.sefa),
+        round_figure(good.free_allocation),
+        round_figure(good.carbon_price_deduction),
+        round_figure(good.certificates),
+        None if default is None else round_figure(default),
+        None if default is None else round_figure(default - good.certificates),
+        round_eur(good.cost_eur),
         good.valuation,
-        good.free_allocation,
-        good.carbon_price_deduction,
-        good.certificates,
-        good.cost_eur,
     ]
 
 
-def _write_goods(book: Book, styles: _Styles, assessment: Assessment) -> None:
-    sheet = _Sheet(book, styles, "Goods", GOODS_COLUMNS)
+def _sum_row(label: str, detail: str, category: str | None, sums: _Sums) -> list[Any]:
+    row: list[Any] = [None] * len(GOODS_COLUMNS)
+    row[0], row[1], row[2] = label, detail, category
+    for title, value in sums.figures(blank_units=category is not None).items():
+        row[_GOODS_AT[title]] = value
+    return row
+
+
+@dataclass
+class _GoodsWritten:
+    """What the Goods sheet found while writing: sums per category and in all, and for each
+    valuation the first good that uses it (the Audit sheet names it)."""
+
+    categories: dict[str, _Sums]
+    total: _Sums
+    first_use: dict[str, GoodResult]
+
+
+def _write_goods(book: Book, styles: _Styles, page: _Page, assessment: Assessment) -> _GoodsWritten:
+    """One row per good, grouped by category; a subtotal row after each, the total at the end.
+
+    The subtotal rows read "Subtotal" in the CN code column: the filter on that column shows
+    the categories alone.
+    """
+    sheet = _Sheet(book, styles, "Goods", GOODS_COLUMNS, page.wide(), freeze_cols=2)
+    groups: dict[str, list[GoodResult]] = {}
     for good in assessment.goods:
-        sheet.append(_good_row(good))
+        groups.setdefault(good.category, []).append(good)
+    written = _GoodsWritten({}, _Sums(), {})
+    descriptions: dict[str, str] = {}
+    with localcontext(EXACT):
+        for category, members in groups.items():
+            sums = written.categories[category] = _Sums()
+            for good in members:
+                description = descriptions.get(good.cn)
+                if description is None:
+                    description = descriptions[good.cn] = catalogue.good(good.cn).description
+                electricity = catalogue.is_electricity(good.cn)
+                sums.add(good, electricity)
+                written.first_use.setdefault(good.valuation, good)
+                sheet.append(_good_row(good, description, electricity))
+            sheet.append(
+                _sum_row("Subtotal", f"{category}: {sums.goods} goods", category, sums), total=True
+            )
+            written.total.merge(sums)
+    sheet.autofilter(sheet.rows - 1)
+    sheet.append(
+        _sum_row("Total", f"all goods: {written.total.goods}", None, written.total), total=True
+    )
+    sheet.finish()
+    return written
 
 
-# -- Audit -------------------------------------------------------------------------------------
+# -- Categories ------------------------------------------------------------------------------------
+
+CATEGORY_COLUMNS = (
+    _Column("Aggregated goods category", 22),
+    _Column.number("Goods", 8, INTEGER),
+    *(GOODS_COLUMNS[_GOODS_AT[title]] for title in _Sums().figures()),
+)
+
+
+def _write_categories(
+    book: Book, styles: _Styles, page: _Page, written: _GoodsWritten
+) -> tuple[int, int]:
+    """One row per aggregated goods category and the total; (first, last) category row."""
+    sheet = _Sheet(book, styles, "Categories", CATEGORY_COLUMNS, page, freeze_cols=1)
+    for category, sums in written.categories.items():
+        sheet.append([category, sums.goods, *sums.figures(blank_units=True).values()])
+    last = sheet.rows - 1
+    total = written.total
+    sheet.append(["Total", total.goods, *total.figures().values()], total=True)
+    sheet.rows += 1
+    notes = [
+        "Certificates at default values: each good on actual values valued as if its supplier "
+        "had sent no data:",
+        "the default value of IR 2025/2621 with the year's mark-up and the Column B benchmark. "
+        "Goods on default values count at their certificates due.",
+        "The saving from supplier data is the difference: certificates at default values less "
+        "certificates due.",
+    ]
+    if total.missing_default:
+        notes.append(
+            f"{total.missing_default} goods on actual values have no default value to compare "
+            "with; they count at their certificates due (no saving)."
+        )
+    notes += [
+        "Masses in t; electricity in MWh, never added to tonnes; emissions in t CO2e; one "
+        "certificate per t CO2e; money in EUR.",
+        "Each figure is rounded half up as the declaration files give it (sheet Summary, "
+        "'Rounding').",
+    ]
+    for note in notes:
+        sheet.append_raw([note])
+    sheet.finish()
+    return 1, last
+
+
+# -- Audit -----------------------------------------------------------------------------------------
 
 AUDIT_COLUMNS = (
-    _Column("Valuation", 11),
-    _Column("Quantity", 26),
-    _Column("Value", 16, "0.##########"),
-    _Column("Rule", 50),
-    _Column("Source", 50),
-    _Column("Note", 60),
+    _Column.code("Valuation", 9),
+    _Column.code("CN code", 10),
+    _Column.code("Origin", 7),
+    _Column("Route", 7),
+    _Column.code("Basis", 8),
+    _Column.wrapped("Quantity", 18),
+    _Column.number("Value (exact)", 13, "0.##########"),
+    _Column.code("Unit", 14),
+    _Column.wrapped("Rule", 36),
+    _Column.wrapped("Source", 40),
+    _Column.wrapped("Note", 44),
 )
 
+#: Audit quantities given per tonne of good (per MWh for electricity).
+_PER_TONNE = ("default value", "SEE", "benchmark", "SEFA")
 
-def _write_audit(book: Book, styles: _Styles, assessment: Assessment) -> None:
+
+def audit_unit(quantity: str, electricity: bool = False) -> str | None:
+    """The unit of an audit step's value, from its quantity.
+
+    >>> audit_unit("SEE used"), audit_unit("CBAM factor 2026"), audit_unit("SEFA", True)
+    ('t CO2e per t', 'factor', 't CO2e per MWh')
+    """
+    if quantity.startswith(_PER_TONNE):
+        return "t CO2e per MWh" if electricity else "t CO2e per t"
+    if quantity.startswith(("CBAM factor", "CSCF")):
+        return "factor"
+    if quantity in ("embedded emissions", "free allocation", "certificates"):
+        return "t CO2e"
+    if quantity == "price":
+        return "EUR per certificate"
+    return None
+
+
+def _write_audit(
+    book: Book, styles: _Styles, page: _Page, assessment: Assessment, written: _GoodsWritten
+) -> None:
     """How each valuation's per-tonne figures were obtained; the goods name their valuation."""
-    sheet = _Sheet(book, styles, "Audit", AUDIT_COLUMNS)
+    sheet = _Sheet(book, styles, "Audit", AUDIT_COLUMNS, page.wide(), freeze_cols=1)
     for trail in assessment.valuations:
+        good = written.first_use.get(trail.id)
+        who: list[Any] = [None] * 4
+        electricity = False
+        if good is not None:
+            who = [good.cn, good.country, good.route, good.basis]
+            electricity = catalogue.is_electricity(good.cn)
         for step in trail.audit:
-            sheet.append([trail.id, step.quantity, step.value, step.rule, step.source, step.note])
+            unit = audit_unit(step.quantity, electricity)
+            value = step.value
+            sheet.append(
+                [trail.id, *who, step.quantity, value, unit, step.rule, step.source, step.note]
+            )
+    sheet.autofilter(sheet.rows - 1)
+    sheet.rows += 1
+    sheet.append_raw(
+        ["Values are exact (the audit trail is never rounded); the unit names what they count."]
+    )
+    sheet.finish()
 
 
-# -- Cost by year --------------------------------------------------------------------------------
+# -- Cost by year ----------------------------------------------------------------------------------
 
 YEAR_COLUMNS = (
-    _Column("Year", 8, INTEGER),
-    _Column("CBAM factor", 12, FACTOR),
-    _Column("Embedded emissions (t CO2e)", 18, EMISSIONS),
-    _Column("Free allocation (t CO2e)", 18, EMISSIONS),
-    _Column("Certificates (t CO2e)", 16, EMISSIONS),
-    _Column("Price (EUR / certificate)", 14, EUR),
-    _Column("Price assumed", 10),
-    _Column("Cost (EUR)", 16, EUR),
+    _Column.number("Year of import", 9, "0"),
+    _Column.number("CBAM factor", 10, FACTOR),
+    _Column.number(EMBEDDED, 14, TONNES),
+    _Column.number(ALLOCATION, 14, QUANTITY),
+    _Column.number("Certificates (1 per t CO2e)", 14, QUANTITY),
+    _Column.number("Price (EUR per certificate)", 12, EUR),
+    _Column("Price assumed", 9),
+    _Column.number(COST, 16, EUR),
 )
 
 
-def _write_cost_by_year(book: Book, styles: _Styles, assessment: Assessment) -> None:
-    sheet = _Sheet(book, styles, "Cost by year", YEAR_COLUMNS)
+def _write_cost_by_year(
+    book: Book, styles: _Styles, page: _Page, assessment: Assessment, categories: tuple[int, int]
+) -> None:
+    sheet = _Sheet(book, styles, "Cost by year", YEAR_COLUMNS, page.one())
+    rules = rounding.YEAR
     for y in assessment.trajectory:
-        sheet.append(
-            [
-                y.year,
-                y.cbam_factor,
-                y.embedded_emissions,
-                y.free_allocation,
-                y.certificates,
-                y.price,
-                y.price_is_assumption,
-                y.cost_eur,
-            ]
-        )
+        fields = rounding.rounded_fields(y, rules)
+        sheet.append([fields[name] for name in _YEAR_FIELDS])
     count = len(assessment.trajectory)
     if not count:
         sheet.append_raw(["No cost trajectory was computed for this assessment."])
+        sheet.finish()
         return
     sheet.rows += 1
     sheet.append_raw(
-        [
-            "The same goods, volumes and origins priced in each year: that year's CBAM factor "
-            "and default-value mark-up; prices marked 'assumed' are estimates, not published "
-            "auction prices."
-        ]
+        ["The same goods, volumes and origins priced in each year: that year's CBAM factor and"]
     )
+    sheet.append_raw(
+        ["default-value mark-up; prices marked 'assumed' are estimates, not published prices."]
+    )
+    anchor = sheet.rows + 1
+    sheet.sheet.insert_chart(anchor, 0, _year_chart(book, count))
+    first, last = categories
+    bottom = anchor + 18
+    if last >= first:
+        # Beside the cost-by-year chart, and under both, the charts per goods category.
+        sheet.sheet.insert_chart(
+            anchor, 0, _category_cost_chart(book, first, last), {"x_offset": _CHART_WIDTH + 12}
+        )
+        sheet.sheet.insert_chart(anchor + 18, 0, _category_saving_chart(book, first, last))
+        bottom += 18
+    sheet.finish(last_col=_CHART_COLUMNS, last_row=bottom)
+
+
+_YEAR_FIELDS = (
+    "year",
+    "cbam_factor",
+    "embedded_emissions",
+    "free_allocation",
+    "certificates",
+    "price",
+    "price_is_assumption",
+    "cost_eur",
+)
+
+
+#: Each chart's size in pixels; the two charts side by side reach past the table into column J.
+_CHART_WIDTH, _CHART_HEIGHT = 400, 330
+_CHART_COLUMNS = 9
+#: Axis labels in EUR millions (each trailing comma of a number format divides by 1,000:
+#: Excel and LibreOffice both read it, unlike a chart's "display units").
+_MILLIONS = "#,##0.0,,"
+
+
+def _year_chart(book: Book, count: int) -> Any:
     chart = book.add_chart({"type": "column"})
-    cost_column = len(YEAR_COLUMNS) - 1
+    cost = len(YEAR_COLUMNS) - 1
     chart.add_series(
         {
-            "name": ["Cost by year", 0, cost_column],
+            "name": ["Cost by year", 0, cost],
             "categories": ["Cost by year", 1, 0, count, 0],
-            "values": ["Cost by year", 1, cost_column, count, cost_column],
+            "values": ["Cost by year", 1, cost, count, cost],
+            "fill": {"color": "#2F6F8F"},
         }
     )
-    chart.set_title({"name": "CBAM certificate cost per year (EUR)"})
-    chart.set_y_axis({"name": "EUR"})
-    chart.set_x_axis({"name": "Year of import"})
+    chart.set_title({"name": "Certificate cost per year of import", "name_font": {"size": 11}})
+    chart.set_y_axis({"name": "EUR millions", "num_format": _MILLIONS})
+    chart.set_x_axis({"name": "Year of import (same volumes and origins)"})
     chart.set_legend({"none": True})
-    chart.set_size({"width": 640, "height": 320})
-    sheet.sheet.insert_chart("J2", chart)
+    chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
+    return chart
 
 
-# -- Lines ----------------------------------------------------------------------------------------
+def _category_cost_chart(book: Book, first: int, last: int) -> Any:
+    chart = book.add_chart({"type": "bar"})
+    cost = len(CATEGORY_COLUMNS) - 1
+    chart.add_series(
+        {
+            "name": ["Categories", 0, cost],
+            "categories": ["Categories", first, 0, last, 0],
+            "values": ["Categories", first, cost, last, cost],
+            "fill": {"color": "#2F6F8F"},
+        }
+    )
+    chart.set_title({"name": "Cost by goods category", "name_font": {"size": 11}})
+    chart.set_x_axis({"name": "EUR millions", "num_format": _MILLIONS})
+    chart.set_y_axis(
+        {"reverse": True, "crossing": "max", "interval_unit": 1, "num_font": {"size": 8}}
+    )
+    chart.set_legend({"none": True})
+    chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
+    return chart
 
-#: The Lines sheet: each line's own facts (the good's per-tonne figures are on Goods, every
-#: column of every line in lines.csv), field of LineResult -> column.
-LINE_COLUMNS: tuple[tuple[str, _Column], ...] = (
-    ("row", _Column("Row", 7, INTEGER)),
-    ("line_id", _Column("Line id", 12)),
-    ("cn", _Column("CN code", 11)),
-    ("country", _Column("Origin", 8)),
-    ("installation_id", _Column("Installation", 16)),
-    ("route", _Column("Route", 7)),
-    ("period", _Column("Price period", 10)),
-    ("net_mass", _Column("Net mass (t / MWh)", 14, MASS)),
-    ("basis", _Column("Basis", 9)),
-    ("embedded_emissions", _Column("Embedded emissions (t CO2e)", 16, EMISSIONS)),
-    ("free_allocation", _Column("Free allocation (t CO2e)", 16, EMISSIONS)),
-    ("carbon_price_deduction", _Column("Carbon price deduction (t CO2e)", 16, EMISSIONS)),
-    ("certificates", _Column("Certificates (t CO2e)", 14, EMISSIONS)),
-    ("price", _Column("Price (EUR / certificate)", 12, EUR)),
-    ("cost_eur", _Column("Cost (EUR)", 14, EUR)),
-    ("exempt_de_minimis", _Column("Exempt (de minimis)", 10)),
+
+def _category_saving_chart(book: Book, first: int, last: int) -> Any:
+    chart = book.add_chart({"type": "bar"})
+    for title, color in ((CERTIFICATES, "#2F6F8F"), (AT_DEFAULT, "#C0504D")):
+        col = next(i for i, c in enumerate(CATEGORY_COLUMNS) if c.title == title)
+        chart.add_series(
+            {
+                "name": ["Categories", 0, col],
+                "categories": ["Categories", first, 0, last, 0],
+                "values": ["Categories", first, col, last, col],
+                "fill": {"color": color},
+            }
+        )
+    chart.set_title(
+        {"name": "Certificates due and at default values, by category", "name_font": {"size": 11}}
+    )
+    chart.set_x_axis({"name": "certificates (t CO2e)", "num_format": "#,##0"})
+    chart.set_y_axis(
+        {"reverse": True, "crossing": "max", "interval_unit": 1, "num_font": {"size": 8}}
+    )
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 2 * _CHART_WIDTH + 12, "height": _CHART_HEIGHT})
+    return chart
+
+
+# -- Lines -----------------------------------------------------------------------------------------
+
+LINE_COLUMNS: tuple[_Column, ...] = (
+    _Column.number("Row in the customs file", 9, INTEGER),
+    _Column("Line id", 12),
+    _Column.code("CN code", 10),
+    _Column.code("Origin", 7),
+    _Column("Installation", 14),
+    _Column("Route", 7),
+    _Column.code("Pricing period", 9),
+    _Column.number(MASS, 12, QUANTITY),
+    _Column.number(MWH, 12, QUANTITY),
+    _Column.code("Basis", 8),
+    _Column.number(f"SEE used ({PER_UNIT})", 11, SPECIFIC),
+    _Column.number("Embedded emissions (t CO2e)", 13, QUANTITY),
+    _Column.number(ALLOCATION, 13, QUANTITY),
+    _Column.number(DEDUCTION, 11, QUANTITY),
+    _Column.number(CERTIFICATES, 13, QUANTITY),
+    _Column.number("Price (EUR per certificate)", 11, EUR),
+    _Column.number(COST, 13, EUR),
+    _Column("Exempt (de minimis)", 9),
 )
-_LINE_FIELDS = tuple(name for name, _ in LINE_COLUMNS)
 
 
-def _write_lines(book: Book, styles: _Styles, lines_csv: Path, max_lines: int, lines: int) -> str:
+def _line_values(line: LineResult) -> list[Any]:
+    """A line's row; a line's emissions are not a period total: at most 6 decimals."""
+    mass = round_figure(line.net_mass)
+    electricity = catalogue.is_electricity(line.cn)
+    return [
+        line.row,
+        line.line_id,
+        line.cn,
+        line.country,
+        line.installation_id,
+        line.route,
+        line.period,
+        None if electricity else mass,
+        mass if electricity else None,
+        line.basis,
+        round_see(line.see_used),
+        round_figure(line.embedded_emissions),
+        round_figure(line.free_allocation),
+        round_figure(line.carbon_price_deduction),
+        round_figure(line.certificates),
+        round_eur(line.price),
+        round_eur(line.cost_eur),
+        line.exempt_de_minimis,
+    ]
+
+
+def _write_lines(
+    book: Book, styles: _Styles, page: _Page, lines_csv: Path, max_lines: int, lines: int
+) -> str:
     """Copy up to ``max_lines`` of the ``lines`` lines; returns what was done, for the Summary.
 
     Only the copied lines are read: a million-line file costs no more than ``max_lines``.
     """
-    sheet = _Sheet(book, styles, "Lines", [column for _, column in LINE_COLUMNS])
+    sheet = _Sheet(book, styles, "Lines", LINE_COLUMNS, page.wide(), freeze_cols=3)
     total = 0
     try:
         for line in islice(read_lines_csv(lines_csv), max_lines):
@@ -335,6 +869,8 @@ def _write_lines(book: Book, styles: _Styles, lines_csv: Path, max_lines: int, l
             source=str(lines_csv),
             location=f"row {total + 2}",
         ) from None
+    sheet.autofilter(sheet.rows - 1)
+    sheet.finish()
     total = max(total, lines)
     if total > max_lines:
         message = (
@@ -346,109 +882,203 @@ def _write_lines(book: Book, styles: _Styles, lines_csv: Path, max_lines: int, l
     return f"all {total} lines of {lines_csv.name}"
 
 
-def _line_values(line: LineResult) -> list[Any]:
-    return [getattr(line, name) for name in _LINE_FIELDS]
-
-
-# -- Summary --------------------------------------------------------------------------------------
+# -- Summary ---------------------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = (
-    _Column("Item", 44),
-    _Column("Value", 22),
-    _Column("Note", 90),
+    _Column.wrapped("Item", 50),
+    _Column("Value", 18),
+    _Column.code("Unit", 12),
+    _Column.wrapped("Note", 80),
 )
 
 
-def _write_summary(sheet: _Sheet, assessment: Assessment, lines_note: str | None) -> None:
-    styles = sheet.styles
+class _Items:
+    """The Summary's rows: sections, and items of label, value, unit and note."""
 
-    def section(title: str) -> None:
+    def __init__(self, sheet: _Sheet) -> None:
+        self.sheet = sheet
+        self.styles = sheet.styles
+
+    def section(self, title: str) -> None:
+        self.sheet.rows += 1
+        self.sheet.append_raw([title], self.styles.section)
+
+    def item(
+        self,
+        label: str,
+        value: Any,
+        unit: str | None = None,
+        number_format: str | None = None,
+        note: str = "",
+    ) -> None:
+        sheet = self.sheet
+        sheet.height([label, value, unit, note])
+        sheet.write(0, label, self.styles.wrap)
+        sheet.write(
+            1, value, self.styles.number(number_format) if number_format else self.styles.top
+        )
+        sheet.write(2, unit, self.styles.top)
+        sheet.write(3, note or None, self.styles.wrap)
         sheet.rows += 1
-        sheet.append_raw([title], styles.section)
 
-    def item(label: str, value: Any, number_format: str | None = None, note: str = "") -> None:
-        sheet.write(0, label)
-        sheet.write(1, value, styles.number(number_format) if number_format else None)
-        sheet.write(2, note or None, styles.wrap)
-        sheet.rows += 1
 
+def _summary_head(items: _Items, assessment: Assessment, lines_note: str | None) -> None:
     if assessment.estimate:
-        item(
+        items.item(
             "Status",
             "ESTIMATE",
             note="actual values without a satisfactory verification or of another reporting "
             "period were used (accept_unverified): not for the declaration",
         )
-    item("About this workbook", "cbam report", note=NOTICE)
-    item("Exact values", "see JSON / CSV", note=EXACT_NOTE)
-    item("Year", assessment.year, INTEGER)
+    items.item("About this workbook", "cbam report", note=NOTICE)
+    items.item("Rounding", "see note", note=ROUNDING_NOTE)
+    items.item("Units", "see note", note=UNITS_NOTE)
+    items.item("Year of import", assessment.year, None, "0")
     for key, value in assessment.declarant.items():
-        item(f"Declarant: {key}", value)
-    item("CSCF", assessment.cscf, FACTOR, "cross-sectoral correction factor applied")
-    item("Customs lines", assessment.lines, INTEGER)
-    item("Goods", len(assessment.goods), INTEGER, "CN code x origin x route x installation x basis")
-    if lines_note is not None:
-        item("Lines sheet", lines_note)
-
-    t = assessment.totals
-    section("Totals")
-    item("Net mass (t; MWh for electricity)", t.net_mass, MASS)
-    item("Embedded emissions (t CO2e)", t.embedded_emissions, EMISSIONS)
-    item("Free allocation (t CO2e)", t.free_allocation, EMISSIONS)
-    item("Carbon price deduction (t CO2e)", t.carbon_price_deduction, EMISSIONS)
-    item("Certificates (t CO2e)", t.certificates, EMISSIONS, "each good floored at zero")
-    item("Cost (EUR)", t.cost_eur, EUR)
-
-    d = assessment.de_minimis
-    section("De minimis")
-    item("Threshold (t)", d.threshold_t, MASS, d.rule)
-    item("Net mass counted (t)", d.net_mass_counted, MASS, "all goods but hydrogen and electricity")
-    item(
-        "Net mass always in scope (t / MWh)",
-        d.net_mass_always_in_scope,
-        MASS,
-        "hydrogen and electricity",
+        items.item(f"Declarant: {key}", value)
+    items.item(
+        "CSCF",
+        rounding.CSCF(assessment.cscf),
+        "factor",
+        FACTOR,
+        "cross-sectoral correction factor applied",
     )
-    item("De minimis exempt", d.exempt)
+    items.item("Customs lines", assessment.lines, "lines", INTEGER)
+    items.item(
+        "Goods",
+        len(assessment.goods),
+        "goods",
+        INTEGER,
+        "CN code x origin x route x installation x basis (sheet Goods)",
+    )
+    if lines_note is not None:
+        items.item("Lines sheet", lines_note)
 
-    section("Quarterly holding")
+
+def _summary_totals(items: _Items, assessment: Assessment, total: _Sums) -> None:
+    t = rounding.rounded_fields(assessment.totals, rounding.TOTALS)
+    figures = total.figures()
+    items.section("Totals")
+    items.item("Net mass of the goods (all but electricity)", t["net_mass"], "t", QUANTITY)
+    items.item("Electricity", t["electricity_mwh"], "MWh", QUANTITY, "never added to tonnes")
+    items.item("Embedded emissions", t["embedded_emissions"], "t CO2e", TONNES)
+    items.item("Free allocation adjustment", t["free_allocation"], "t CO2e", QUANTITY)
+    items.item("Carbon price deduction", t["carbon_price_deduction"], "t CO2e", QUANTITY)
+    items.item(
+        "Certificates due",
+        t["certificates"],
+        "certificates",
+        QUANTITY,
+        "each good floored at zero, never netted across goods",
+    )
+    items.item("Cost", t["cost_eur"], "EUR", EUR, "each line at its pricing period's price")
+    items.item(
+        "Certificates at default values",
+        figures[AT_DEFAULT],
+        "certificates",
+        QUANTITY,
+        "the goods on actual values valued without their suppliers' data",
+    )
+    items.item(
+        "Saving from supplier data",
+        figures[SAVING],
+        "certificates",
+        QUANTITY,
+        "certificates at default values less certificates due (sheets Goods, Categories)",
+    )
+    with localcontext(EXACT):
+        price = total.cost / total.certificates if total.certificates else None
+        saving_eur = None if price is None else round_eur(total.saved * price)
+    items.item(
+        "Saving from supplier data at the year's average price",
+        saving_eur,
+        "EUR",
+        EUR,
+        "an estimate: the saving in certificates times cost / certificates of the year",
+    )
+
+
+def _summary_holding(items: _Items, assessment: Assessment) -> None:
+    d = rounding.rounded_fields(assessment.de_minimis, rounding.DE_MINIMIS)
+    items.section("De minimis (Reg. (EU) 2023/956 Art. 2a)")
+    items.item("Threshold", d["threshold_t"], "t", QUANTITY, assessment.de_minimis.rule)
+    items.item(
+        "Net mass counted",
+        d["net_mass_counted"],
+        "t",
+        QUANTITY,
+        "all goods but hydrogen and electricity",
+    )
+    items.item("Hydrogen, always in scope", d["net_mass_always_in_scope"], "t", QUANTITY)
+    items.item("Electricity, always in scope", d["electricity_mwh"], "MWh", QUANTITY)
+    items.item("De minimis exempt", assessment.de_minimis.exempt)
+    items.section("Quarterly holding (Art. 22(2)): default values without their mark-up")
+    basis = (
+        "Art. 22(2)(a): default values without their mark-up where defaults are used, actual "
+        "values where supplier data are used"
+    )
     for q in assessment.quarters:
-        item(
-            f"Certificates to hold at the end of {q.quarter}",
-            q.certificates_to_hold,
-            EMISSIONS,
-            f"share {decimal_percent(q.share)} of the year to date: embedded emissions "
-            f"{q.embedded_emissions_to_date} t, free allocation {q.free_allocation_to_date} t",
+        f = rounding.rounded_fields(q, rounding.QUARTER)
+        items.item(
+            f"{q.quarter} embedded emissions to date, default values without mark-up",
+            f["embedded_emissions_without_markup_to_date"],
+            "t CO2e",
+            TONNES,
+            basis,
+        )
+        items.item(
+            f"{q.quarter} free allocation adjustment to date",
+            f["free_allocation_to_date"],
+            "t CO2e",
+            QUANTITY,
+        )
+        items.item(
+            f"{q.quarter} share to hold",
+            f["share"],
+            "share",
+            PERCENT,
+            "Art. 22(2) as amended by Reg. (EU) 2025/2083: 50 % from 2027",
+        )
+        items.item(
+            f"{q.quarter} certificates to hold, default values without mark-up",
+            f["certificates_to_hold"],
+            "certificates",
+            QUANTITY,
+            "share x (embedded emissions to date - free allocation to date)",
         )
 
-    if assessment.scenarios:
-        section("Scenario prices")
-        for price, cost in assessment.scenarios.items():
-            item(f"Cost at {price} EUR per certificate", cost, EUR)
 
+def _write_summary(
+    sheet: _Sheet, assessment: Assessment, lines_note: str | None, total: _Sums
+) -> None:
+    items = _Items(sheet)
+    _summary_head(items, assessment, lines_note)
+    _summary_totals(items, assessment, total)
+    _summary_holding(items, assessment)
+    if assessment.scenarios:
+        items.section("Scenario prices")
+        for price, cost in assessment.scenarios.items():
+            items.item(
+                f"Cost at {price} EUR per certificate", rounding.SCENARIO_COST(cost), "EUR", EUR
+            )
     for title, counts in (
         ("Production route of the benchmark (lines per route_basis)", assessment.route_bases),
         ("Basis reasons (lines)", assessment.basis_reasons),
     ):
         if counts:
-            section(title)
+            items.section(title)
             for key, count in counts.items():
-                item(key, count, INTEGER)
-
-    section("Datasets used")
+                items.item(key, count, "lines", "0")
+    items.section("Datasets used")
     for key, label in assessment.datasets.items():
-        item(f"Dataset: {key}", label)
-    section("Notes")
+        items.item(f"Dataset: {key}", label)
+    items.section("Notes")
     for number, note in enumerate(assessment.notes, start=1):
-        item(f"Note {number}", None, note=note)
+        items.item(f"Note {number}", None, note=note)
+    sheet.finish()
 
 
-def decimal_percent(share: Decimal) -> str:
-    """``0.5`` -> ``"50 %"`` for the summary's notes (display only)."""
-    return f"{share * 100:f}".rstrip("0").rstrip(".") + " %" if share else "0 %"
-
-
-# -- the workbook ---------------------------------------------------------------------------------
+# -- the workbook ----------------------------------------------------------------------------------
 
 
 def write_report_xlsx(
@@ -463,6 +1093,14 @@ def write_report_xlsx(
     ``lines_csv``: a ``lines.csv`` written by :class:`~cbam.formats.lines.LinesCsvWriter` to copy
     into a "Lines" sheet (its first ``max_lines`` lines). A damaged or missing ``lines_csv`` is
     an :class:`~cbam.errors.InputError`; nothing is written then.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, openpyxl, cbam
+    >>> result = cbam.assess(cbam.read_imports("samples/imports-2026.csv", year=2026), 2026)
+    >>> path = write_report_xlsx(result, pathlib.Path(tempfile.mkdtemp()) / "report.xlsx")
+    >>> openpyxl.load_workbook(path).sheetnames
+    ['Summary', 'Goods', 'Categories', 'Audit', 'Cost by year']
     """
     target = Path(path)
     with atomic_path(target) as tmp:
@@ -476,21 +1114,29 @@ def write_report_xlsx(
             },
         )
         try:
-            styles = _Styles(book)
-            # Sheets appear in creation order; Summary is filled last: it reports on Lines.
-            summary = _Sheet(book, styles, "Summary", SUMMARY_COLUMNS)
-            _write_goods(book, styles, assessment)
-            _write_audit(book, styles, assessment)
-            _write_cost_by_year(book, styles, assessment)
-            lines_note = (
-                _write_lines(book, styles, Path(lines_csv), max_lines, assessment.lines)
-                if lines_csv
-                else None
-            )
-            _write_summary(summary, assessment, lines_note)
+            _write_sheets(book, assessment, lines_csv, max_lines)
         except BaseException:
             with contextlib.suppress(Exception):
                 book.close()  # XlsxWriter then removes its own temporary files
             raise
         book.close()
     return target
+
+
+def _write_sheets(
+    book: Book, assessment: Assessment, lines_csv: Path | None, max_lines: int
+) -> None:
+    styles = _Styles(book)
+    page = _Page.of(assessment)
+    # Sheets appear in creation order; Summary is filled last: it reports on the others.
+    summary = _Sheet(book, styles, "Summary", SUMMARY_COLUMNS, page)
+    written = _write_goods(book, styles, page, assessment)
+    categories = _write_categories(book, styles, page, written)
+    _write_audit(book, styles, page, assessment, written)
+    _write_cost_by_year(book, styles, page, assessment, categories)
+    lines_note = (
+        _write_lines(book, styles, page, Path(lines_csv), max_lines, assessment.lines)
+        if lines_csv
+        else None
+    )
+    _write_summary(summary, assessment, lines_note, written.total)

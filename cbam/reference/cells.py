@@ -7,6 +7,7 @@ decimal that round-trips to that double, which is what ``repr`` gives. Text plac
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -50,6 +51,31 @@ def to_decimal(value: object) -> Decimal | None:
     if not number.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
     return number
+
+
+SPREADSHEET_DIGITS = 15
+"""Significant digits a spreadsheet program holds and shows of a number (Excel's precision)."""
+
+
+def spreadsheet_decimal(value: object) -> Decimal | None:
+    """:func:`to_decimal` for a cell a spreadsheet program typed or computed: a double keeps its
+    15 significant digits.
+
+    A formula's stored result is the double of binary arithmetic, whose shortest form can carry
+    noise (``0.20355398249999998`` for 0.2035539825, ``3337.9500000000003`` for 3337.95); no
+    spreadsheet program holds more than 15 significant digits of a number, so the 16th and 17th
+    are noise and are dropped. A number typed with 15 digits or fewer keeps every digit.
+
+    >>> spreadsheet_decimal(0.20355398249999998), spreadsheet_decimal(3337.9500000000003)
+    (Decimal('0.2035539825'), Decimal('3337.95'))
+    >>> spreadsheet_decimal(1.5389760645578654), spreadsheet_decimal("0,5")
+    (Decimal('1.53897606455787'), Decimal('0.5'))
+    """
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        return Decimal(f"{value:.{SPREADSHEET_DIGITS}g}")
+    return to_decimal(value)
 
 
 def route_indicators(value: object) -> tuple[str, ...]:

@@ -147,7 +147,10 @@ def test_hydrogen_and_electricity_are_always_in_scope() -> None:
     ]
     result = assess(lines, 2026)
     assert result.de_minimis.exempt
-    assert result.de_minimis.net_mass_always_in_scope == D(11)
+    # Hydrogen in t, electricity in MWh: never added together.
+    assert result.de_minimis.net_mass_always_in_scope == D(1)
+    assert result.de_minimis.electricity_mwh == D(10)
+    assert (result.totals.net_mass, result.totals.electricity_mwh) == (D(46), D(10))
     by_cn = {g.cn: g for g in result.goods}
     assert by_cn["72081000"].certificates == 0
     assert by_cn["28041000"].certificates > 0
@@ -165,7 +168,7 @@ def test_quarterly_holding_from_2027() -> None:
     assert q1.certificates_to_hold == q2.certificates_to_hold
     assert q3.certificates_to_hold == 2 * q1.certificates_to_hold
     # Default values without mark-up (Art. 22(2)(a)).
-    assert q1.embedded_emissions_to_date == D(100) * D("4.28")
+    assert q1.embedded_emissions_without_markup_to_date == D(100) * D("4.28")
     assert q4.certificates_to_hold == q3.certificates_to_hold
 
 

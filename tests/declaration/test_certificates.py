@@ -166,3 +166,33 @@ def test_linear_in_mass(mass: Decimal, k: int) -> None:
     one = cost_line("72081000", "CN", mass, 2027, route="C", price=D(80))
     many = cost_line("72081000", "CN", mass * k, 2027, route="C", price=D(80))
     assert many.certificates == one.certificates * k
+
+
+# -- output rounding (issue 16) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "expected"),
+    [
+        # IR 2025/2547 Annex II A.1(6): emissions over a period in whole tonnes, half up
+        (cert.round_tonnes, "119496.4999999", "119496"),
+        (cert.round_tonnes, "119496.5", "119497"),
+        (cert.round_tonnes, "0.49", "0"),
+        # A.1(8): SEE with at most 5 decimals
+        (cert.round_see, "2.3303238090", "2.33032"),
+        (cert.round_see, "3.0123456789012345678901234567", "3.01235"),
+        (cert.round_see, "0.000005", "0.00001"),
+        (cert.round_see, "1.529", "1.529"),
+        # the law sets nothing: at most 6 decimals
+        (cert.round_figure, "12459.65442345", "12459.654423"),
+        (cert.round_figure, "0.0000005", "0.000001"),
+        (cert.round_figure, "1" + "0" * 60 + ".1234565", "1" + "0" * 60 + ".123457"),
+        # money to the cent
+        (cert.round_eur, "4578518.993794053292506375397159699811948", "4578518.99"),
+        (cert.round_eur, "0.005", "0.01"),
+        (cert.round_eur, "-0.005", "-0.01"),
+    ],
+)
+def test_output_rounding_rules(rule: Any, value: str, expected: str) -> None:
+    assert rule(D(value)) == D(expected)
+    assert rule(rule(D(value))) == rule(D(value))  # rounding twice changes nothing

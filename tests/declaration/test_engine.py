@@ -137,3 +137,78 @@ def test_row_templates_write_what_the_models_say(tmp_path: Path, text: str) -> N
     rows = list(csv.reader(io.StringIO(outputs[0].decode("utf-8"), newline="")))
     assert rows[1][COLUMNS.index("installation_id")] == text
     assert rows[1][COLUMNS.index("line_id")] == text.strip()
+
+
+# -- the figures at default values beside actual values (issue 16) ------------------------------
+
+
+def _supplier(cn: str, see: str, installation: str = "TR-1") -> Any:
+    from cbam.declaration.model import SupplierValue
+    from tests.verified import VERIFIED_2026
+
+    return SupplierValue(
+        installation_id=installation,
+        cn_codes=(cn,),
+        see_direct=D(see),
+        see_total_definitive=D(see),
+        benchmark_a=D("0.693"),
+        source="tr.json",
+        **VERIFIED_2026,
+    )
+
+
+def test_certificates_at_default_values_of_an_actual_value_good() -> None:
+    """1000 t of grey clinker (route A) from China: actual SEE 1.0 with a Column A benchmark
+    0.693; at default values IR 2025/2621 China grey clinker 1.39 x 1.10 (2026 mark-up) and
+    Column B 0.666, both with the CBAM factor 0.975 of 2026."""
+    engine = Engine(2026, suppliers=[_supplier("25231000", "1.0")])
+    engine.add_line(line(2, "1000", installation_id="TR-1"))
+    engine.add_line(line(3, "500"))
+    result = engine.finish()
+    actual, default = sorted(result.goods, key=lambda g: g.basis)
+    assert actual.basis == "actual"
+    assert actual.certificates == D(1000) * (D("1.0") - D("0.975") * D("0.693"))
+    assert actual.certificates_default == D(1000) * (
+        D("1.39") * D("1.10") - D("0.975") * D("0.666")
+    )
+    assert actual.certificates_default - actual.certificates == D("555.325")
+    # A default-value good needs at default values what it needs.
+    assert default.certificates_default == default.certificates
+
+
+def test_certificates_at_default_values_when_exempt() -> None:
+    # Within the 50 t of de minimis nothing is due, at default values neither.
+    engine = Engine(2026, suppliers=[_supplier("25231000", "1.0")])
+    engine.add_line(line(2, "10", installation_id="TR-1"))
+    result = engine.finish()
+    assert result.de_minimis.exempt
+    assert result.goods[0].certificates == result.goods[0].certificates_default == 0
+
+
+def test_progress_counts_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "PROGRESS_EVERY", 3)
+    seen: list[int] = []
+    engine = Engine(2026, progress=seen.append)
+    engine.add_lines(line(row, "1") for row in range(2, 9))  # 7 lines
+    engine.add_lines(line(row, "1") for row in range(9, 12))  # 3 more
+    assert seen == [3, 6, 9]
+    assert engine.lines == 10
+    quiet = Engine(2026)
+    quiet.add_lines(line(row, "1") for row in range(2, 9))
+    assert quiet.lines == 7
+
+
+def test_electricity_is_never_added_to_tonnes() -> None:
+    engine = Engine(2026)
+    engine.add_line(line(2, "60"))
+    engine.add_line(
+        ImportLine(row=3, cn="27160000", country="RS", net_mass=D(40), year=2026, quarter=1)
+    )
+    engine.add_line(
+        ImportLine(row=4, cn="28041000", country="CN", net_mass=D(2), year=2026, quarter=1)
+    )
+    result = engine.finish()
+    assert (result.totals.net_mass, result.totals.electricity_mwh) == (D(62), D(40))
+    assert result.de_minimis.net_mass_counted == D(60)
+    assert result.de_minimis.net_mass_always_in_scope == D(2)  # hydrogen, t
+    assert result.de_minimis.electricity_mwh == D(40)

@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from cbam.declaration.audit import AuditStep
+from cbam.declaration.certificates import round_eur, round_figure, round_tonnes
 from cbam.declaration.model import (
     Assessment,
     DeMinimis,
@@ -34,6 +36,7 @@ from cbam.declaration.model import (
     ValuationTrail,
     YearCost,
 )
+from cbam.declaration.rounding import rounded
 from cbam.errors import InputError
 from cbam.formats.declaration_files import (
     NAMESPACE,
@@ -224,7 +227,7 @@ def _assessment(lines: Iterable[LineResult]) -> Assessment:
         quarters.append(
             QuarterHolding(
                 quarter=f"2026Q{q}",
-                embedded_emissions_to_date=embedded,
+                embedded_emissions_without_markup_to_date=embedded,
                 free_allocation_to_date=allocation,
                 share=ZERO,
                 certificates_to_hold=ZERO,
@@ -375,7 +378,7 @@ def test_read_lines_csv_errors(tmp_path: Path, text: str, words: str) -> None:
 # -- declaration.json ------------------------------------------------------------------------
 
 
-def test_json_round_trip_is_exact(
+def test_json_round_trip_gives_the_rounded_figures(
     tmp_path: Path, sample: tuple[list[LineResult], Assessment]
 ) -> None:
     _, assessment = sample
@@ -383,13 +386,16 @@ def test_json_round_trip_is_exact(
     text = path.read_text(encoding="utf-8")
     assert '"registry_format": false' in text
     assert "NOT the CBAM Registry's declaration format" in text
-    # Exact numbers as JSON numbers: every digit, no float rounding.
-    assert '"see_direct": 3.0123456789012345678901234567,' in text
-    assert '"see_indirect": 0.4535581926,' in text
+    # SEE to at most 5 decimals, half up (IR 2025/2547 Annex II A.1(8)), as JSON numbers.
+    assert '"see_direct": 3.01235,' in text
+    assert '"see_indirect": 0.45356,' in text
     back = read_declaration_json(path)
-    assert back == assessment
-    assert back.goods[0].see_direct == D("3.0123456789012345678901234567")
-    assert _leftovers(tmp_path) == ["declaration.json"]
+    assert back == rounded(assessment)
+    assert back.goods[0].see_direct == D("3.01235")
+    # What was read back is written again unchanged.
+    again = write_declaration_json(back, tmp_path / "again.json")
+    assert again.read_text(encoding="utf-8") == text
+    assert _leftovers(tmp_path) == ["again.json", "declaration.json"]
 
 
 @pytest.mark.parametrize(
@@ -444,20 +450,20 @@ def test_xml_validates_and_holds_exact_totals(
     assert "NOT the CBAM Registry" in root.findtext("d:Notice", namespaces=NS)
     totals = root.find("d:Totals", NS)
     assert totals is not None
+    given = rounded(assessment).totals
     for element, field in [
         ("NetMass", "net_mass"),
+        ("ElectricityMWh", "electricity_mwh"),
         ("EmbeddedEmissions", "embedded_emissions"),
         ("FreeAllocation", "free_allocation"),
         ("Certificates", "certificates"),
         ("CostEUR", "cost_eur"),
     ]:
-        assert D(totals.findtext(f"d:{element}", namespaces=NS)) == getattr(
-            assessment.totals, field
-        )
+        assert D(totals.findtext(f"d:{element}", namespaces=NS)) == getattr(given, field)
     goods = root.findall("d:Goods/d:Good", NS)
     assert [g.get("key") for g in goods] == [g.key for g in assessment.goods]
     assert goods[1].findtext("d:CountryUsed", namespaces=NS) == "OTHER"
-    assert goods[0].findtext("d:SEEDirect", namespaces=NS) == "3.0123456789012345678901234567"
+    assert goods[0].findtext("d:SEEDirect", namespaces=NS) == "3.01235"
     assert goods[2].findtext("d:InstallationId", namespaces=NS) == "TW-7 <Kaohsiung & Sons>"
     assert goods[0].find("d:Route", NS) is None  # absent, not empty
     assert len(root.findall("d:CostByYear/d:Year", NS)) == 9
@@ -474,15 +480,19 @@ def test_xml_validates_with_xmlschema_too(
     data = schema.to_dict(str(path))
     totals = next(v for k, v in data.items() if k.endswith("Totals"))
     certificates = next(v for k, v in totals.items() if k.endswith("Certificates"))
-    assert certificates == sample[1].totals.certificates
+    assert certificates == rounded(sample[1]).totals.certificates
 
 
-def test_xml_round_trip_is_exact(
+def test_xml_round_trip_gives_the_rounded_figures(
     tmp_path: Path, sample: tuple[list[LineResult], Assessment]
 ) -> None:
     _, assessment = sample
     path = write_declaration_xml(assessment, tmp_path / "declaration.xml")
-    assert read_declaration_xml(path) == assessment
+    back = read_declaration_xml(path)
+    assert back == rounded(assessment)
+    assert back == read_declaration_json(write_declaration_json(assessment, tmp_path / "d.json"))
+    again = write_declaration_xml(back, tmp_path / "again.xml")
+    assert again.read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
 
 
 def test_invalid_xml_is_never_written(
@@ -536,6 +546,8 @@ def _sheet_rows(sheet: Any) -> list[tuple[Any, ...]]:
 
 
 def test_report_xlsx(tmp_path: Path, sample: tuple[list[LineResult], Assessment]) -> None:
+    """The sheets, and every good of the hand-built assessment with its rounded figures (the
+    sheets' layout in detail: tests/formats/test_report.py)."""
     lines, assessment = sample
     lines_csv = tmp_path / "lines.csv"
     with LinesCsvWriter(lines_csv) as sink:
@@ -544,70 +556,62 @@ def test_report_xlsx(tmp_path: Path, sample: tuple[list[LineResult], Assessment]
     path = write_report_xlsx(assessment, tmp_path / "report.xlsx", lines_csv=lines_csv)
     assert _leftovers(tmp_path) == ["lines.csv", "report.xlsx"]
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Summary", "Goods", "Audit", "Cost by year", "Lines"]
+    assert book.sheetnames == ["Summary", "Goods", "Categories", "Audit", "Cost by year", "Lines"]
 
     summary = book["Summary"]
     cells = {row[0]: row[1] for row in _sheet_rows(summary) if row[0]}
-    assert cells["Year"] == 2026
+    assert cells["Year of import"] == 2026
     assert cells["Declarant: eori"] == "DE123456789012345"
-    assert _near(cells["Certificates (t CO2e)"], assessment.totals.certificates)
-    assert _near(cells["Cost (EUR)"], assessment.totals.cost_eur)
+    assert D(str(cells["Certificates due"])) == round_figure(assessment.totals.certificates)
+    assert D(str(cells["Cost"])) == round_eur(assessment.totals.cost_eur)
     assert cells["De minimis exempt"] == "no"
     text = " ".join(str(v) for row in _sheet_rows(summary) for v in row if v)
-    assert "display copy" in text and "NOT the CBAM Registry" in text
+    assert "rounded half up" in text and "NOT the CBAM Registry" in text
     assert "Other countries" in text or "other countries" in text
     assert summary.freeze_panes == "A2"
 
     goods = book["Goods"]
     rows = _sheet_rows(goods)
-    header = rows[0]
-    assert goods.freeze_panes == "A2"
-    assert len(rows) == 1 + len(assessment.goods)
-    col = {name: i for i, name in enumerate(header)}
-    for needed in (
-        "CN code",
-        "Origin",
-        "Country used",
-        "Installation",
-        "Basis",
-        "Net mass (t / MWh)",
-        "SEE direct",
-        "Mark-up",
-        "SEE used",
-        "Embedded emissions (t CO2e)",
-        "Benchmark",
-        "Benchmark column",
-        "SEFA",
-        "Free allocation (t CO2e)",
-        "Certificates (t CO2e)",
-        "Cost (EUR)",
-    ):
-        assert needed in col, needed
+    col = {name: i for i, name in enumerate(rows[0])}
+    assert goods.freeze_panes == "C2"
+    # goods, one subtotal (all three are iron or steel products), the total
+    assert len(rows) == 1 + len(assessment.goods) + 1 + 1
+    for row, good in zip(rows[1:], assessment.goods, strict=False):
+        assert row[col["CN code"]] == good.cn and row[col["Origin"]] == good.country
+        assert D(str(row[col["Embedded emissions (t CO2e)"]])) == round_tonnes(
+            good.embedded_emissions
+        )
+        assert D(str(row[col["Certificates due (1 per t CO2e)"]])) == round_figure(
+            good.certificates
+        )
+        assert D(str(row[col["Cost (EUR)"]])) == round_eur(good.cost_eur)
     second = rows[2]
-    assert second[col["CN code"]] == "72081000" and second[col["Country used"]] == "OTHER"
-    assert _near(second[col["Certificates (t CO2e)"]], assessment.goods[1].certificates)
-    cell = goods.cell(row=2, column=col["SEE used"] + 1)
-    assert cell.data_type == "n" and "0.0" in cell.number_format
+    assert second[col["CN code"]] == "72081000"
+    assert second[col["Default value of (country)"]] == "OTHER"
+    cell = goods.cell(row=2, column=col["SEE used (t CO2e per t or MWh)"] + 1)
+    # 3.3135802468 to 5 decimals (IR 2025/2547 Annex II A.1(8))
+    assert cell.data_type == "n" and cell.value == 3.31358 and "0.000" in cell.number_format
 
     audit_rows = _sheet_rows(book["Audit"])
-    assert audit_rows[0][:3] == ("Valuation", "Quantity", "Value")
-    # one row per step of each valuation; the goods name theirs
-    assert len(audit_rows) == 1 + sum(len(v.audit) for v in assessment.valuations)
-    assert {r[col["Valuation (see Audit)"]] for r in rows[1:]} == {r[0] for r in audit_rows[1:]}
-    see_row = next(r for r in audit_rows if r[1] == "SEE used")
-    assert _near(see_row[2], GOODS[0]["see_used"])
-    assert see_row[4].startswith("IR 2025/2621 Annex I, v1")
+    assert audit_rows[0][:6] == ("Valuation", "CN code", "Origin", "Route", "Basis", "Quantity")
+    # one row per step of each valuation (and a closing note); the goods name theirs
+    assert len(audit_rows) == 1 + sum(len(v.audit) for v in assessment.valuations) + 2
+    assert {r[col["Valuation (see Audit)"]] for r in rows[1:4]} == {r[0] for r in audit_rows[1:-2]}
+    see_row = next(r for r in audit_rows if r[5] == "SEE used")
+    assert _near(see_row[6], GOODS[0]["see_used"]) and see_row[7] == "t CO2e per t"
+    assert see_row[9].startswith("IR 2025/2621 Annex I, v1")
 
     by_year = book["Cost by year"]
     year_rows = _sheet_rows(by_year)
     assert [r[0] for r in year_rows[1:10]] == list(range(2026, 2035))
-    assert len(by_year._charts) == 1
+    assert len(by_year._charts) == 3  # cost per year; per category: cost, certificates
 
     lines_rows = _sheet_rows(book["Lines"])
     header = list(lines_rows[0])
-    assert header == [column.title for _, column in LINE_COLUMNS]
+    assert header == [column.title for column in LINE_COLUMNS]
     assert len(lines_rows) == 1 + len(lines)
-    assert _near(lines_rows[1][header.index("Net mass (t / MWh)")], D("30.5"))
+    assert _near(lines_rows[1][header.index("Net mass (t)")], D("30.5"))
+    assert lines_rows[1][header.index("Electricity (MWh)")] is None
     assert lines_rows[1][header.index("CN code")] == "73181542"  # codes stay text
 
 
@@ -641,7 +645,9 @@ def test_report_xlsx_keeps_texts_as_texts(
     header = [c.value for c in goods[1]]
     installation = goods.cell(row=2, column=header.index("Installation") + 1)
     assert installation.data_type == "s" and installation.value == '=HYPERLINK("http://x","y")'
-    assert goods.cell(row=2, column=header.index("Category") + 1).value == "bell here"
+    assert goods.cell(row=2, column=header.index("Aggregated goods category") + 1).value == (
+        "bell here"
+    )
     # XML cannot hold the bell character either: a clear error, no file.
     with pytest.raises(InputError, match="cannot be written as XML"):
         write_declaration_xml(changed, tmp_path / "declaration.xml")
@@ -653,7 +659,13 @@ def test_report_xlsx_without_lines_and_errors(
 ) -> None:
     _, assessment = sample
     path = write_report_xlsx(assessment, tmp_path / "report.xlsx")
-    assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Goods", "Audit", "Cost by year"]
+    assert openpyxl.load_workbook(path).sheetnames == [
+        "Summary",
+        "Goods",
+        "Categories",
+        "Audit",
+        "Cost by year",
+    ]
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
     target = tmp_path / "sub" / "report.xlsx"
@@ -715,9 +727,11 @@ def test_outputs_agree_exactly_for_any_lines(
     for column in ("net_mass", "embedded_emissions", "certificates", "cost_eur"):
         assert _sum_csv(folder / "lines.csv", column) == getattr(assessment.totals, column)
     assert read_declaration_json(write_declaration_json(assessment, folder / "d.json")) == (
+        rounded(assessment)
+    )
+    assert read_declaration_xml(write_declaration_xml(assessment, folder / "d.xml")) == rounded(
         assessment
     )
-    assert read_declaration_xml(write_declaration_xml(assessment, folder / "d.xml")) == assessment
 
 
 # -- the real assessment --------------------------------------------------------------------
@@ -776,31 +790,48 @@ def test_assess_outputs_agree_exactly(tmp_path: Path) -> None:
     write_report_xlsx(assessment, out / "report.xlsx", lines_csv=out / "lines.csv")
     assert _leftovers(out) == ["declaration.json", "declaration.xml", "lines.csv", "report.xlsx"]
 
-    # The acceptance criterion: JSON totals equal the sum of lines.csv exactly.
+    # The acceptance criterion: lines.csv sums exactly to the assessment's totals, which the
+    # declaration files give rounded by their rules; tonnes and MWh are never added together.
     back = read_declaration_json(out / "declaration.json")
-    assert back == assessment
+    assert back == rounded(assessment)
     lines = list(read_lines_csv(out / "lines.csv"))
     assert len(lines) == assessment.lines == 6
+    sums = {
+        field: sum((getattr(x, field) for x in lines if x.cn != "27160000"), ZERO)
+        for field in ("net_mass",)
+    } | {
+        field: sum((getattr(x, field) for x in lines), ZERO)
+        for field in Totals.model_fields
+        if field not in ("net_mass", "electricity_mwh")
+    }
+    sums["electricity_mwh"] = sum((x.net_mass for x in lines if x.cn == "27160000"), ZERO)
+    assert sums["electricity_mwh"] == D(100) and sums["net_mass"] == D("75.25")
     for field in Totals.model_fields:
-        assert sum((getattr(x, field) for x in lines), ZERO) == getattr(back.totals, field), field
+        assert sums[field] == getattr(assessment.totals, field), field
+    assert Totals(**sums) == assessment.totals
+    assert rounded(assessment).totals == back.totals
+    assert back.totals.embedded_emissions == round_tonnes(sums["embedded_emissions"])
+    assert back.totals.cost_eur == round_eur(sums["cost_eur"])
     assert {x.group for x in lines} == {g.key for g in assessment.goods}
     assert next(x for x in lines if x.row == 7).line_id == "PO-4711"
 
     assert validate_declaration_xml(out / "declaration.xml") == []
-    assert read_declaration_xml(out / "declaration.xml") == assessment
+    assert read_declaration_xml(out / "declaration.xml") == back
     root = etree.parse(str(out / "declaration.xml")).getroot()
     assert D(root.findtext("d:Totals/d:Certificates", namespaces=NS)) == (
-        assessment.totals.certificates
+        round_figure(assessment.totals.certificates)
     )
     fiji = root.find("d:Goods/d:Good[d:Country='FJ']", NS)
     assert fiji is not None and fiji.findtext("d:CountryUsed", namespaces=NS) == "OTHER"
 
     book = openpyxl.load_workbook(out / "report.xlsx")
-    assert len(_sheet_rows(book["Goods"])) == 1 + len(assessment.goods)
+    categories = {g.category for g in assessment.goods}
+    # goods, a subtotal per category, the total
+    assert len(_sheet_rows(book["Goods"])) == 1 + len(assessment.goods) + len(categories) + 1
     assert len(_sheet_rows(book["Lines"])) == 1 + 6
     summary_text = " ".join(str(v) for r in _sheet_rows(book["Summary"]) for v in r if v)
     assert "Other countries and territories" in summary_text
-    assert len(book["Cost by year"]._charts) == 1
+    assert len(book["Cost by year"]._charts) == 3
 
 
 def test_failed_assessment_leaves_no_lines_csv(tmp_path: Path) -> None:
@@ -831,4 +862,48 @@ def test_an_empty_year_writes_valid_files(tmp_path: Path) -> None:
     by_year = book["Cost by year"]
     assert by_year._charts == []
     assert "No cost trajectory" in str(by_year["A2"].value)
-    assert len(_sheet_rows(book["Goods"])) == 1
+    goods = _sheet_rows(book["Goods"])
+    assert len(goods) == 2 and goods[1][0] == "Total" and goods[1][1] == "all goods: 0"
+
+
+def test_declaration_figures_rounded_by_hand(
+    tmp_path: Path, sample: tuple[list[LineResult], Assessment]
+) -> None:
+    """Each figure of the declaration rounded half up by its rule, computed here by hand:
+    IR 2025/2547 Annex II A.1(6) whole tonnes for emissions over the period, A.1(8) SEE to at
+    most 5 decimals; money to the cent; every other figure to at most 6 decimals."""
+    import json
+    from decimal import ROUND_HALF_UP
+
+    def half_up(value: Decimal, places: int) -> Decimal:
+        return value.quantize(D(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+    lines, assessment = sample
+    doc = json.loads(
+        write_declaration_json(assessment, tmp_path / "d.json").read_text(encoding="utf-8"),
+        parse_float=Decimal,
+    )
+    china = [x for x in LINE_SPECS if x[1] == 0]  # 30.5 t in Q1 at 75.36; 0.001 and 7 t later
+    mass = sum((D(m) for _, _, m, _, _ in china), ZERO)
+    see, sefa = D("3.3135802468"), D("0.03425")
+    cost = sum(((D(m) * see - D(m) * sefa) * D(p) for _, _, m, _, p in china), ZERO)
+    good = doc["goods"][0]
+    assert good["net_mass"] == mass == D("37.501")
+    assert good["see_direct"] == D("3.01235")  # 3.0123456789... to 5 decimals
+    assert good["see_used"] == D("3.31358")
+    assert good["embedded_emissions"] == half_up(mass * see, 0) == D(124)
+    assert good["free_allocation"] == half_up(mass * sefa, 6) == D("1.284409")
+    assert good["certificates"] == half_up(mass * see - mass * sefa, 6)
+    assert good["cost_eur"] == half_up(cost, 2)
+    taiwan = doc["goods"][2]
+    assert taiwan["see_indirect"] == D("0.45356")  # 0.4535581926
+    assert doc["scenarios"]["120.5"] == half_up(assessment.totals.certificates * D("120.5"), 2)
+    assert doc["totals"]["embedded_emissions"] == half_up(assessment.totals.embedded_emissions, 0)
+    q4 = doc["quarters"][3]
+    assert q4["embedded_emissions_without_markup_to_date"] == half_up(
+        sum((x.embedded_emissions for x in lines), ZERO), 0
+    )
+    # No figure longer than its rule: at most 6 decimals anywhere but in the audit trail.
+    text = (tmp_path / "d.json").read_text(encoding="utf-8").split('"valuations"')[0]
+    decimals = [len(n) for n in re.findall(r": -?\d+\.(\d+)", text)]
+    assert decimals and max(decimals) <= 6

@@ -25,7 +25,7 @@ from cbam.codes import iso_from_name, validate_cn, validate_country
 from cbam.errors import CbamError, InputError
 from cbam.formats.template import layout as lay
 from cbam.formats.template.book import defined_values
-from cbam.reference.cells import to_decimal
+from cbam.reference.cells import spreadsheet_decimal, to_decimal
 
 #: The template's method texts (B_EmInst column "Method") -> installation-file method.
 _METHODS: dict[str, str] = {
@@ -77,7 +77,7 @@ class SheetReader:
                 field=field,
             )
         try:
-            return to_decimal(value)
+            return spreadsheet_decimal(value)
         except ValueError:
             raise InputError(
                 f"expected a number, found the text {value!r}",
@@ -549,7 +549,7 @@ class SheetReader:
     def _cached(self, grid: lay.Grid, row: int, col: int, field: str) -> Decimal | None:
         value = grid.shown(row, col)
         try:
-            return to_decimal(value)
+            return spreadsheet_decimal(value)
         except ValueError:
             raise InputError(
                 f"the workbook's result is not a number: {value!r}",
