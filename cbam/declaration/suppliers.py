@@ -24,6 +24,7 @@ from cbam.codes import compact_cn
 from cbam.declaration.certificates import complex_good_sefa
 from cbam.declaration.model import SupplierValue
 from cbam.errors import CbamError, InputError
+from cbam.files import check_regular
 from cbam.installation.model import Installation
 from cbam.installation.result import InstallationResult, ProcessResult
 from cbam.reference.benchmarks import benchmark, benchmark_options
@@ -205,6 +206,7 @@ def load_suppliers(folder: str | Path, year: int) -> list[SupplierValue]:
     for path in sorted(p for p in root.iterdir() if p.suffix.lower() in SUFFIXES):
         if path.name.startswith((".", "~$")):
             continue
+        check_regular(path)  # a FIFO or a link to /dev/zero would hang or never end
         found = load_supplier_file(path, year)
         for value in found:
             first = owners.setdefault(value.installation_id, path.name)
