@@ -16,8 +16,9 @@ Python API accept and refuse exactly the same things:
   **identifiers and names** that do not begin with ``=``, ``+``, ``-`` or ``@`` (a spreadsheet
   would run them as a formula), so that no output has to guess.
 
-The library computes in its own :data:`EXACT` context (100 digits, never rounding a figure of
-this range), so results never depend on the caller's :mod:`decimal` context.
+The library computes in its own contexts -- :data:`EXACT` (100 digits, never rounding a figure of
+this range) for products and sums, :data:`STANDARD` for an installation's divisions -- so results
+never depend on the caller's :mod:`decimal` context.
 
 >>> parse_figure("1 234.5", "net_mass")
 Decimal('1234.5')
@@ -36,7 +37,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from decimal import Context, Decimal, InvalidOperation
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -46,6 +54,15 @@ from cbam.errors import InputError
 #: The library's own decimal context: figures within the accepted range multiply and sum in it
 #: without ever being rounded, whatever context the caller has set.
 EXACT = Context(prec=100)
+#: The context of computations that divide (an installation's SEE): Python's default context
+#: (28 digits, half even), fixed here so that a caller's own settings never change a result.
+STANDARD = Context(
+    prec=28,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999999,
+    Emax=999999,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
 
 #: Figures beyond these bounds are typing or export errors, not masses or prices: ``1e999999``
 #: would overflow the arithmetic and ``1e-999999`` would write a million-digit figure.

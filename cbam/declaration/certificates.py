@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from cbam.values import EXACT
+
 ZERO = Decimal(0)
 
 
@@ -67,9 +69,11 @@ def round_half_up(amount: Decimal, places: int) -> Decimal:
     """Round for output to ``places`` decimals, half up.
 
     IR 2025/2547 Annex II A.1(6)-(8) sets the precision (whole tonnes for period totals, at most
-    5 decimals for SEE) but no rounding method; half up is the library's choice.
+    5 decimals for SEE) but no rounding method; half up is the library's choice. Done in the
+    library's own context: neither the caller's precision nor a figure's size (1e15 t with 5
+    decimals needs 21 digits) can make it fail.
     """
-    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=EXACT)
 
 
 def round_eur(amount: Decimal) -> Decimal:

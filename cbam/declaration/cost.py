@@ -8,7 +8,7 @@ Annex pt 3-4). Electricity gets no free allocation (Q&A §3.8).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict
 from cbam.declaration import certificates as cert
 from cbam.declaration.audit import AuditStep
 from cbam.declaration.valuation import CSCF_NOTE, Valuation, value_good
-from cbam.errors import InputError
 from cbam.reference.prices import CertificatePrice, PriceTable
+from cbam.values import EXACT, figure
 
 if TYPE_CHECKING:
     from cbam.reference.defaults import DefaultValueTable
@@ -139,11 +139,6 @@ class LineCost(BaseModel):
         }
 
 
-def _non_negative(value: Decimal | None, field: str) -> None:
-    if value is not None and value < 0:
-        raise InputError(f"must be >= 0, got {value}", field=field)
-
-
 def cost_line(
     cn: str | int,
     country: str,
@@ -211,12 +206,48 @@ def cost_line(
     Raises
     ------
     InputError
-        A negative quantity, an EU or exempt origin, an actual indirect SEE without the direct one,
+        A negative, non-finite or out-of-range quantity, a float (pass ``Decimal(str(x))``),
+        an EU or exempt origin, an actual indirect SEE without the direct one,
         or a CN code with several routes and no ``route``; also :class:`NotACbamGoodError` and
         :class:`UnknownCountryError`.
     """
-    _non_negative(mass, "mass")
-    _non_negative(carbon_price_deduction, "carbon_price_deduction")
+    # Figures as the Python API takes them (cbam.values.figure: no floats), computed in the
+    # library's own decimal context whatever the caller's.
+    mass = figure(mass, "mass")
+    carbon_price_deduction = figure(carbon_price_deduction, "carbon_price_deduction")
+    see_direct, see_indirect, see_definitive, benchmark_a = (
+        None if value is None else figure(value, name)
+        for value, name in (
+            (see_direct, "see_direct"),
+            (see_indirect, "see_indirect"),
+            (see_definitive, "see_definitive"),
+            (benchmark_a, "benchmark_a"),
+        )
+    )
+    cscf = figure(cscf, "cscf")
+    with localcontext(EXACT):
+        return _cost_line(
+            cn, country, mass, year, route, price, prices, (see_direct, see_indirect),
+            see_definitive, benchmark_a, cscf, carbon_price_deduction, defaults_table,
+        )  # fmt: skip
+
+
+def _cost_line(
+    cn: str | int,
+    country: str,
+    mass: Decimal,
+    year: int,
+    route: str | None,
+    price: Decimal | CertificatePrice | None,
+    prices: PriceTable | None,
+    see: tuple[Decimal | None, Decimal | None],
+    see_definitive: Decimal | None,
+    benchmark_a: Decimal | None,
+    cscf: Decimal,
+    carbon_price_deduction: Decimal,
+    defaults_table: DefaultValueTable | None,
+) -> LineCost:
+    see_direct, see_indirect = see
     valuation = value_good(
         cn,
         country,
@@ -240,7 +271,7 @@ def _price(
     if isinstance(price, CertificatePrice):
         return price
     if price is not None:
-        _non_negative(price, "price")
+        price = figure(price, "price")
         return CertificatePrice(period=str(year), value=price, source="given by the user")
     return (prices or PriceTable()).for_year(year)
 

@@ -16,7 +16,7 @@ precursor's CN code is not known, its share counts zero (conservative) and the n
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 from cbam import goods
@@ -28,6 +28,7 @@ from cbam.files import check_regular
 from cbam.installation.model import Installation
 from cbam.installation.result import InstallationResult, ProcessResult
 from cbam.reference.benchmarks import benchmark, benchmark_options
+from cbam.values import STANDARD
 
 SUFFIXES = (".json", ".yaml", ".yml", ".xlsx", ".xlsm")
 ZERO = Decimal(0)
@@ -207,7 +208,8 @@ def load_suppliers(folder: str | Path, year: int) -> list[SupplierValue]:
         if path.name.startswith((".", "~$")):
             continue
         check_regular(path)  # a FIFO or a link to /dev/zero would hang or never end
-        found = load_supplier_file(path, year)
+        with localcontext(STANDARD):  # the caller's decimal context never changes a result
+            found = load_supplier_file(path, year)
         for value in found:
             first = owners.setdefault(value.installation_id, path.name)
             if first != path.name:
