@@ -53,8 +53,8 @@ EXACT_NOTE = (
     "declaration.json, declaration.xml and lines.csv keep the exact decimal values."
 )
 
-#: Characters an xlsx file cannot hold (XML 1.0 control characters); removed from texts.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Characters an xlsx file cannot hold (XML 1.0 control characters, two non-characters).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: The longest text a cell holds (Excel's limit).
 _CELL_TEXT = 32_767
 
@@ -122,11 +122,26 @@ class _Sheet:
         self.rows += 1
 
 
+def sheet_text(value: object) -> str:
+    """The text a workbook cell holds for ``value``: without the characters an xlsx file cannot
+    hold (XML 1.0 control characters and U+FFFE/U+FFFF), cut to Excel's 32,767 characters.
+
+    Every text cell the library writes goes through this first and is then written *as text*
+    (an XlsxWriter string, an inline string of a template), so what it begins with after the
+    cleaning -- ``"\x01=HYPERLINK(...)"`` becomes ``"=HYPERLINK(...)"`` -- never makes a formula.
+
+    >>> sheet_text("\x01=HYPERLINK(\"http://x\")")
+    '=HYPERLINK("http://x")'
+    """
+    return _ILLEGAL.sub("", str(value))[:_CELL_TEXT]
+
+
 def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = None) -> None:
     """Write a value as what it is: a number, or a text that never becomes a formula or link.
 
-    Booleans read yes/no; texts lose the control characters a workbook cannot hold and are cut
-    to Excel's 32,767 characters; None leaves the cell empty.
+    Booleans read yes/no; texts go through :func:`sheet_text` and are written with
+    ``write_string`` (never ``write``, which would take ``=...`` for a formula); None leaves
+    the cell empty.
     """
     if value is None:
         return
@@ -135,8 +150,7 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = No
     elif isinstance(value, int | Decimal):
         sheet.write_number(row, col, value, cell_format)
     else:
-        text = _ILLEGAL.sub("", str(value))[:_CELL_TEXT]
-        sheet.write_string(row, col, text, cell_format)
+        sheet.write_string(row, col, sheet_text(value), cell_format)
 
 
 # -- Goods -------------------------------------------------------------------------------------
