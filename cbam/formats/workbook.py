@@ -123,15 +123,15 @@ class _Sheet:
 
 
 def sheet_text(value: object) -> str:
-    """The text a workbook cell holds for ``value``: without the characters an xlsx file cannot
+    r"""The text a workbook cell holds for ``value``: without the characters an xlsx file cannot
     hold (XML 1.0 control characters and U+FFFE/U+FFFF), cut to Excel's 32,767 characters.
 
     Every text cell the library writes goes through this first and is then written *as text*
     (an XlsxWriter string, an inline string of a template), so what it begins with after the
-    cleaning -- ``"\x01=HYPERLINK(...)"`` becomes ``"=HYPERLINK(...)"`` -- never makes a formula.
+    cleaning -- ``"=HYPERLINK(...)"`` becomes ``"=HYPERLINK(...)"`` -- never makes a formula.
 
-    >>> sheet_text("\x01=HYPERLINK(\"http://x\")")
-    '=HYPERLINK("http://x")'
+    >>> sheet_text("=HYPERLINK('http://x')")
+    "=HYPERLINK('http://x')"
     """
     return _ILLEGAL.sub("", str(value))[:_CELL_TEXT]
 
