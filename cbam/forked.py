@@ -82,9 +82,12 @@ class Forked:
             status, value = self._receive.recv()
         except EOFError:
             status, value = "died", None
+        except BaseException:  # interrupted while waiting (Ctrl-C, SIGTERM): end the child now
+            self.stop()
+            raise
         finally:
             self._receive.close()
-            self.process.join()
+        self.process.join()
         if status == "ok":
             return value
         if isinstance(value, BaseException):
