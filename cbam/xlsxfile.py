@@ -1,13 +1,16 @@
 """Opening an .xlsx safely: the one gate every workbook the library reads passes through.
 
 An .xlsx is a zip archive of XML parts. Before anything is unpacked, :func:`check_archive`
-refuses zip bombs from the archive's directory alone (declared sizes, never a part).
-:func:`open_workbook` then opens the file with openpyxl and turns everything a damaged or
-hostile workbook can raise -- a broken zip, a malformed ``xl/workbook.xml``, a DTD with
-entities (refused by the XML parser, or by defusedxml where it is installed) -- into one
-:class:`~cbam.errors.InputError` of one line naming the file; :func:`reading` does the same for
-the parts openpyxl parses only later, sheet by sheet. The customs reader, the communication
-template reader and ``--defaults-workbook`` all open workbooks here.
+refuses zip bombs from the archive's directory alone (declared sizes, never a part). Then
+:func:`check_parts` reads the start of every XML part and refuses one that declares a DTD
+(``<!DOCTYPE``: the only way to declare entities -- external entities, "billion laughs"), naming
+the sheet: no workbook has one, and no XML parser ever sees it, so the outcome is the same
+whether or not defusedxml is installed. :func:`open_workbook` then opens the file with openpyxl
+and turns everything a damaged workbook can raise -- a broken zip, a malformed
+``xl/workbook.xml`` -- into one :class:`~cbam.errors.InputError` of one line naming the file;
+:func:`reading` does the same for the parts openpyxl parses only later, sheet by sheet. The
+customs reader, the communication template reader and ``--defaults-workbook`` all open
+workbooks here.
 
 >>> import tempfile, pathlib
 >>> bad = pathlib.Path(tempfile.mkdtemp()) / "not.xlsx"
@@ -20,11 +23,13 @@ cbam.errors.InputError: .../not.xlsx: not an Excel workbook (.xlsx): File is not
 
 from __future__ import annotations
 
+import posixpath
 import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +68,123 @@ SAFE_XML: dict[str, Any] = {
     "dtd_validation": False,
     "huge_tree": False,
 }
+
+
+@dataclass
+class SheetInfo:
+    """A sheet of the workbook: its name, state (visible, hidden, veryHidden) and part."""
+
+    name: str
+    state: str
+    part: str
+
+
+def _target(base: str, target: str) -> str:
+    """A relationship target as a part name (relative to ``base``'s folder, or absolute)."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
+
+
+def relations(archive: zipfile.ZipFile, part: str, source: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type, part) of ``part``."""
+    rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+    if rels not in archive.namelist():
+        return {}
+    root = parse_part(archive.read(rels), source, rels)
+    return {
+        el.get("Id", ""): (el.get("Type", ""), _target(part, el.get("Target", "")))
+        for el in root
+        if etree.QName(el).localname == "Relationship"
+    }
+
+
+def workbook_part(archive: zipfile.ZipFile, source: str) -> str:
+    """The name of the workbook part (``xl/workbook.xml`` in every file seen)."""
+    for kind, part in relations(archive, "", source).values():
+        if kind.endswith("/officeDocument"):
+            return part
+    return "xl/workbook.xml"
+
+
+def _sheet_list(root: Any, relations: dict[str, tuple[str, str]], source: str) -> list[SheetInfo]:
+    found = []
+    for el in root.iter("{*}sheet"):
+        rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
+        part = relations.get(rid, ("", ""))[1]
+        if not part:
+            raise InputError(
+                f"sheet {el.get('name')!r} has no part in the workbook; the file is damaged",
+                source=source,
+            )
+        found.append(SheetInfo(el.get("name", ""), el.get("state", "visible"), part))
+    return found
+
+
+def sheets(
+    archive: zipfile.ZipFile, source: str
+) -> tuple[Any, dict[str, tuple[str, str]], list[SheetInfo]]:
+    """The workbook part's root element, its relationships and its sheets, in tab order."""
+    part = workbook_part(archive, source)
+    try:
+        data = archive.read(part)
+    except KeyError:
+        raise InputError(f"the workbook part {part} is missing", source=source) from None
+    root = parse_part(data, source, part)
+    found = relations(archive, part, source)
+    return root, found, _sheet_list(root, found, source)
+
+
+def _declares_dtd(head: bytes) -> bool:
+    """True when an XML part's prolog (its first bytes) holds a ``<!DOCTYPE`` declaration.
+
+    >>> _declares_dtd(b'<?xml version="1.0"?><!-- x --><!DOCTYPE w [<!ENTITY a "b">]><w/>')
+    True
+    >>> _declares_dtd(b'\\xef\\xbb\\xbf<?xml version="1.0"?>\\n<worksheet/>')
+    False
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="replace")  # the codec drops the byte-order mark
+    else:
+        text = head.decode("latin-1")  # byte-preserving; the prolog's markup is ASCII
+    pos = 3 if text.startswith("\xef\xbb\xbf") else 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        for opening, closing in (("<?", "?>"), ("<!--", "-->")):
+            if text.startswith(opening, pos):
+                end = text.find(closing, pos + len(opening))
+                if end < 0:
+                    return False  # unterminated: the XML parser refuses the part itself
+                pos = end + len(closing)
+                break
+        else:
+            return text.startswith("<!", pos)
+
+
+def check_parts(path: Path, source: str | None = None) -> None:
+    """Refuse a workbook any of whose XML parts declares a DTD, naming the sheet or the part."""
+    where = source or str(path)
+    with reading(where), zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if n.endswith((".xml", ".rels", ".vml"))]
+        suspects = []
+        for name in names:
+            with archive.open(name) as handle:
+                if _declares_dtd(handle.read(1 << 16)):
+                    suspects.append(name)
+        if not suspects:
+            return
+        try:
+            titles = {s.part: s.name for s in sheets(archive, where)[2]}
+        except InputError:
+            titles = {}
+    part = suspects[0]
+    raise InputError(
+        f"the sheet's XML cannot be read: part {part} declares a DTD (<!DOCTYPE ...>), which "
+        "no workbook has; refused unread (external entities, entity expansion)",
+        source=where,
+        location=f"sheet {titles[part]}" if part in titles else None,
+    )
 
 
 def _words(exc: BaseException) -> str:
@@ -127,6 +249,7 @@ def open_workbook(path: Path, *, data_only: bool = True, source: str | None = No
 
     where = source or str(path)
     check_archive(path, where)
+    check_parts(path, where)
     with reading(where), warnings.catch_warnings():
         # openpyxl warns about Excel extensions it does not model; they do not matter here.
         warnings.simplefilter("ignore", UserWarning)

@@ -22,7 +22,6 @@ booleans ``TRUE``/``FALSE``, a formula's stored result (empty when none is store
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
 import re
 import xml.parsers.expat
 import zipfile
@@ -30,12 +29,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from lxml import etree
 
 from cbam.errors import InputError
-from cbam.xlsxfile import check_archive, parse_part, reading
+from cbam.xlsxfile import SheetInfo, check_archive, check_parts, parse_part, reading, sheets
 
 MAX_COLUMNS = 16_384
 MAX_ROWS = 1_048_576
@@ -75,15 +74,6 @@ def _local(name: str) -> str:
 
 
 @dataclass
-class SheetInfo:
-    """A sheet of the workbook: its name, state (visible, hidden, veryHidden) and part."""
-
-    name: str
-    state: str
-    part: str
-
-
-@dataclass
 class Book:
     """What reading a sheet needs from the rest of the workbook."""
 
@@ -91,47 +81,6 @@ class Book:
     shared: list[str] = field(default_factory=list)
     date_styles: frozenset[int] = frozenset()
     epoch_1904: bool = False
-
-
-def _target(base: str, target: str) -> str:
-    """A relationship target as a part name (relative to ``base``'s folder, or absolute)."""
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
-
-
-def _relations(archive: zipfile.ZipFile, part: str, source: str) -> dict[str, tuple[str, str]]:
-    """Relationship id -> (type, part) of ``part``."""
-    rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
-    if rels not in archive.namelist():
-        return {}
-    root = parse_part(archive.read(rels), source, rels)
-    return {
-        el.get("Id", ""): (el.get("Type", ""), _target(part, el.get("Target", "")))
-        for el in root
-        if etree.QName(el).localname == "Relationship"
-    }
-
-
-def _workbook_part(archive: zipfile.ZipFile, source: str) -> str:
-    for kind, part in _relations(archive, "", source).values():
-        if kind.endswith("/officeDocument"):
-            return part
-    return "xl/workbook.xml"
-
-
-def _sheets(root: Any, relations: dict[str, tuple[str, str]], source: str) -> list[SheetInfo]:
-    found = []
-    for el in root.iter("{*}sheet"):
-        rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
-        part = relations.get(rid, ("", ""))[1]
-        if not part:
-            raise InputError(
-                f"sheet {el.get('name')!r} has no part in the workbook; the file is damaged",
-                source=source,
-            )
-        found.append(SheetInfo(el.get("name", ""), el.get("state", "visible"), part))
-    return found
 
 
 def _shared_strings(archive: zipfile.ZipFile, part: str | None, source: str) -> list[str]:
@@ -195,19 +144,12 @@ def _date_styles(archive: zipfile.ZipFile, part: str | None, source: str) -> fro
 
 def open_book(archive: zipfile.ZipFile, source: str) -> Book:
     """The sheets, shared strings, date formats and date system of a workbook."""
-    part = _workbook_part(archive, source)
-    try:
-        data = archive.read(part)
-    except KeyError:
-        raise InputError(f"the workbook part {part} is missing", source=source) from None
-    root = parse_part(data, source, part)
-    relations = _relations(archive, part, source)
-    sheets = _sheets(root, relations, source)
-    by_type = {kind.rpartition("/")[2]: target for kind, target in relations.values()}
+    root, found, listed = sheets(archive, source)
+    by_type = {kind.rpartition("/")[2]: target for kind, target in found.values()}
     pr = next(root.iter("{*}workbookPr"), None)
     epoch_1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
     return Book(
-        sheets,
+        listed,
         _shared_strings(archive, by_type.get("sharedStrings"), source),
         _date_styles(archive, by_type.get("styles"), source),
         epoch_1904,
@@ -441,6 +383,7 @@ def sheet_rows(path: Path, sheet: str | None = None) -> Iterator[list[str]]:
     """
     source = str(path)
     check_archive(path, source)
+    check_parts(path, source)
     with reading(source), zipfile.ZipFile(path) as archive:
         book = open_book(archive, source)
         chosen = choose_sheet(book, sheet, source)
