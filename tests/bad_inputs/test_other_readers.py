@@ -816,6 +816,51 @@ def test_a_report_with_thousands_of_errors(tmp_path: Path) -> None:
     assert (document["error_count"], len(document["errors"])) == (9000, 1000)
 
 
+@cases(
+    "qreport",
+    "payload, field, reason",
+    [
+        Entry(
+            id,
+            f"`cbam qreport --installations`: {what} (was an internal error or the last won)",
+            refused(None, field, reason),
+            (payload, field, reason),
+        )
+        for id, what, payload, field, reason in (
+            (
+                "duplicate-key",
+                "a key given twice",
+                b'{"TW-1": {"operator": {}}, "TW-1": {"operator": {}}}',
+                "TW-1",
+                "the key appears twice in one object",
+            ),
+            (
+                "5000-digit-int",
+                "an integer of 5000 digits",
+                b'{"TW-1": ' + b"9" * 5000 + b"}",
+                None,
+                "not a usable installations file",
+            ),
+        )
+    ],
+)
+def test_bad_qreport_installations_file(
+    payload: bytes, field: str | None, reason: str, tmp_path: Path
+) -> None:
+    imports = tmp_path / "q4.csv"
+    imports.write_text(
+        "cn_code,country,net_mass,import_date\n72081000,CN,1,2025-11-03\n", encoding="utf-8"
+    )
+    side = tmp_path / "installations.json"
+    side.write_bytes(payload)
+    run = cli(
+        "qreport", imports, "--period", "2025Q4", "--declarant", DECLARANT,
+        "-o", tmp_path / "r.xml", "--installations", side,
+    )  # fmt: skip
+    assert reason in assert_refused(run, side, field=field)
+    assert not (tmp_path / "r.xml").exists()
+
+
 @case("qreport", "`cbam qreport` with a Latin-1 customs file", refused(None, None, "not UTF-8"))
 def test_qreport_command_with_latin1_customs_file(tmp_path: Path) -> None:
     imports = tmp_path / "q4.csv"
