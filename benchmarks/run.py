@@ -68,8 +68,8 @@ def floor(imports: Path, out: Path) -> dict[str, Any]:
 
 
 def cbam(imports: Path, out: Path) -> dict[str, Any]:
-    from cbam.declaration.suppliers import load_suppliers
     from cbam.formats.declaration_files import write_declaration_json, write_declaration_xml
+    from cbam.formats.installation_files import load_suppliers
     from cbam.job import assess_file
 
     suppliers = load_suppliers(ROOT / "samples" / "suppliers", 2026)

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from cbam.declaration.cost import LineCost, cost_line
     from cbam.declaration.declarant import DeclarantFile, load_declarant
     from cbam.declaration.model import Assessment, ImportLine, SupplierValue
-    from cbam.declaration.suppliers import load_suppliers
     from cbam.formats.imports import read_imports
+    from cbam.formats.installation_files import load_suppliers
     from cbam.formats.qreport import build_qreport, read_qreport, validate_qreport, write_qreport
     from cbam.formats.template.fill import fill_template
     from cbam.formats.template.read import read_template
@@ -61,7 +61,7 @@ _LAZY: dict[str, str] = {
     "load_declarant": "cbam.declaration.declarant",
     "Assessment": "cbam.declaration.model",
     "SupplierValue": "cbam.declaration.model",
-    "load_suppliers": "cbam.declaration.suppliers",
+    "load_suppliers": "cbam.formats.installation_files",
     "ImportLine": "cbam.declaration.model",
     "read_imports": "cbam.formats.imports",
     "read_template": "cbam.formats.template.read",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cbam import __version__
-from cbam.errors import CbamError, clip
+from cbam.errors import CbamError, InputError, clip
 from cbam.files import refuse_overwrite, supplier_files
 from cbam.jsonout import decimal_text, dumps
 
@@ -114,11 +114,17 @@ class Progress:
 
 
 def cmd_defaults(args: argparse.Namespace) -> Output:
-    from cbam.reference import default_value, load_defaults_workbook
+    from cbam.declaration.valuation import choose_default
+    from cbam.reference import load_defaults_workbook
 
     table_ = load_defaults_workbook(args.defaults_workbook) if args.defaults_workbook else None
-    value = default_value(args.cn, args.country, route=args.route, table=table_)
+    value, choice = choose_default(
+        args.cn, args.country, args.year, route=args.route, defaults_table=table_
+    )
     document = value.summary(args.year)
+    document.update(
+        {"benchmark_route": choice.route, "route_basis": choice.basis, "route_note": choice.note}
+    )
     text = key_values([(k, v) for k, v in document.items() if k != "dataset_sha256"])
     return Output(document, text)
 
@@ -167,6 +173,23 @@ def _decimal(text: str) -> Decimal:
     return value
 
 
+def _installation_value(args: argparse.Namespace, year: int) -> Any:
+    """The --installation file's values for the line (its process making --cn), or None."""
+    if args.installation is None:
+        if args.process is not None:
+            raise InputError("--process needs --installation", field="process")
+        return None
+    if args.see_direct is not None or args.see_indirect is not None:
+        raise InputError(
+            "give the actual values either with --installation or with --see-direct, not both",
+            field="installation",
+        )
+    from cbam.codes import validate_cn
+    from cbam.formats.installation_files import installation_value
+
+    return installation_value(args.installation, validate_cn(args.cn), year, process=args.process)
+
+
 def cmd_cost(args: argparse.Namespace) -> Output:
     from cbam.declaration.cost import cost_line
     from cbam.reference import PriceTable, load_defaults_workbook
@@ -188,6 +211,9 @@ def cmd_cost(args: argparse.Namespace) -> Output:
             cscf=args.cscf,
             carbon_price_deduction=args.carbon_price_deduction,
             defaults_table=table_,
+            supplier=_installation_value(args, year),
+            clinker_content=args.clinker_content,
+            nitrogen_content=args.nitrogen_content,
         )
         for year in args.year
     ]
@@ -228,6 +254,7 @@ def cmd_assess(args: argparse.Namespace) -> Output:
         scenario_prices=args.scenario_price or (),
         defaults_workbook=args.defaults_workbook,
         progress=Progress(),
+        accept_unverified=args.accept_unverified,
         sheet=args.sheet,
     )
     assessment = run.assessment
@@ -274,6 +301,17 @@ def cmd_assess(args: argparse.Namespace) -> Output:
             "cost EUR",
         ],
         rows,
+    )
+    if assessment.estimate:
+        text = (
+            "ESTIMATE: actual values without a satisfactory verification or of another "
+            "reporting period were used (--accept-unverified); not for the declaration\n\n" + text
+        )
+    text += "\n\nroute_basis (lines): " + ", ".join(
+        f"{k} {v}" for k, v in assessment.route_bases.items()
+    )
+    text += "\nbasis_reason (lines): " + ", ".join(
+        f"{k} {v}" for k, v in assessment.basis_reasons.items()
     )
     dm = assessment.de_minimis
     text += f"\n\nde minimis: {dm.net_mass_counted} t counted against {dm.threshold_t} t -> " + (
@@ -352,7 +390,7 @@ def cmd_data_info(args: argparse.Namespace) -> Output:
 
 
 def cmd_see(args: argparse.Namespace) -> Output:
-    from cbam.installation import see_report
+    from cbam.formats.installation_files import see_report
 
     document = see_report(Path(args.installation), year=args.year)
 
@@ -411,6 +449,71 @@ def _year(text: str) -> int:
         raise BadOptionValue(exc.reason) from None
 
 
+def _cost_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """The ``cbam cost`` options."""
+    p = sub.add_parser("cost", parents=[common], help="certificates and cost of one import line")
+    p.add_argument("--cn", required=True, help="CN code of the good")
+    p.add_argument("--country", required=True, help="country of origin, ISO 3166-1 alpha-2")
+    p.add_argument(
+        "--mass", required=True, type=_decimal, help="net mass in t (MWh for electricity)"
+    )
+    p.add_argument("--year", required=True, type=_years, help="import year, or a range 2026-2034")
+    p.add_argument("--route", help="production route letter (A)...(L) of the line")
+    p.add_argument(
+        "--price", type=_decimal, help="certificate price in EUR (else the known prices)"
+    )
+    p.add_argument("--prices", help="price table CSV (period,price_eur) extending the known prices")
+    p.add_argument("--see-direct", type=_decimal, help="supplier's actual direct SEE, t CO2e/t")
+    p.add_argument("--see-indirect", type=_decimal, help="supplier's actual indirect SEE, t CO2e/t")
+    p.add_argument(
+        "--benchmark-a", type=_decimal, help="benchmark for actual data (Column A+prec.)"
+    )
+    p.add_argument(
+        "--installation",
+        help="installation file or filled template: actual values, route and precursors of the "
+        "process making --cn",
+    )
+    p.add_argument("--process", help="the process id in --installation (where several make --cn)")
+    p.add_argument("--clinker-content", type=_decimal, help="clinker share 0-1 (cement)")
+    p.add_argument("--nitrogen-content", type=_decimal, help="nitrogen share 0-1 (fertilisers)")
+    p.add_argument("--cscf", type=_decimal, default=Decimal(1), help="cross-sectoral correction")
+    p.add_argument(
+        "--carbon-price-deduction",
+        type=_decimal,
+        default=Decimal(0),
+        help="certificates deducted for a carbon price paid abroad (Art. 9), t CO2e",
+    )
+    p.add_argument("--defaults-workbook", help="a newer official default-value workbook")
+    p.set_defaults(handler=cmd_cost)
+
+
+def _assess_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """The ``cbam assess`` options."""
+    p = sub.add_parser("assess", parents=[common], help="the main job: a year of customs lines")
+    p.add_argument("imports", help="customs lines, CSV or XLSX (see docs for the columns)")
+    p.add_argument("--year", required=True, type=_year, help="the assessed (import) year")
+    p.add_argument("--out", required=True, help="folder for the outputs")
+    p.add_argument("--suppliers", help="folder of installation files / communication templates")
+    p.add_argument("--declarant", help="declarant file (JSON/YAML)")
+    p.add_argument("--prices", help="price table CSV (period,price_eur) extending the known prices")
+    p.add_argument("--cscf", type=_decimal, default=Decimal(1), help="cross-sectoral correction")
+    p.add_argument(
+        "--scenario-price",
+        type=_decimal,
+        action="append",
+        help="also cost the certificates at this price (EUR); repeatable",
+    )
+    p.add_argument("--defaults-workbook", help="a newer official default-value workbook")
+    p.add_argument(
+        "--accept-unverified",
+        action="store_true",
+        help="use actual values without a satisfactory verification or of another reporting "
+        "period; every output then says the figures are an ESTIMATE",
+    )
+    p.add_argument("--sheet", help="the sheet of an XLSX customs file (default: first visible)")
+    p.set_defaults(handler=cmd_assess)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cbam",
@@ -436,50 +539,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_defaults)
 
-    p = sub.add_parser("cost", parents=[common], help="certificates and cost of one import line")
-    p.add_argument("--cn", required=True, help="CN code of the good")
-    p.add_argument("--country", required=True, help="country of origin, ISO 3166-1 alpha-2")
-    p.add_argument(
-        "--mass", required=True, type=_decimal, help="net mass in t (MWh for electricity)"
-    )
-    p.add_argument("--year", required=True, type=_years, help="import year, or a range 2026-2034")
-    p.add_argument("--route", help="production route indicator of the default-value row")
-    p.add_argument(
-        "--price", type=_decimal, help="certificate price in EUR (else the known prices)"
-    )
-    p.add_argument("--prices", help="price table CSV (period,price_eur) extending the known prices")
-    p.add_argument("--see-direct", type=_decimal, help="supplier's actual direct SEE, t CO2e/t")
-    p.add_argument("--see-indirect", type=_decimal, help="supplier's actual indirect SEE, t CO2e/t")
-    p.add_argument(
-        "--benchmark-a", type=_decimal, help="benchmark for actual data (Column A+prec.)"
-    )
-    p.add_argument("--cscf", type=_decimal, default=Decimal(1), help="cross-sectoral correction")
-    p.add_argument(
-        "--carbon-price-deduction",
-        type=_decimal,
-        default=Decimal(0),
-        help="certificates deducted for a carbon price paid abroad (Art. 9), t CO2e",
-    )
-    p.add_argument("--defaults-workbook", help="a newer official default-value workbook")
-    p.set_defaults(handler=cmd_cost)
-
-    p = sub.add_parser("assess", parents=[common], help="the main job: a year of customs lines")
-    p.add_argument("imports", help="customs lines, CSV or XLSX (see docs for the columns)")
-    p.add_argument("--year", required=True, type=_year, help="the assessed (import) year")
-    p.add_argument("--out", required=True, help="folder for the outputs")
-    p.add_argument("--suppliers", help="folder of installation files / communication templates")
-    p.add_argument("--declarant", help="declarant file (JSON/YAML)")
-    p.add_argument("--prices", help="price table CSV (period,price_eur) extending the known prices")
-    p.add_argument("--cscf", type=_decimal, default=Decimal(1), help="cross-sectoral correction")
-    p.add_argument(
-        "--scenario-price",
-        type=_decimal,
-        action="append",
-        help="also cost the certificates at this price (EUR); repeatable",
-    )
-    p.add_argument("--defaults-workbook", help="a newer official default-value workbook")
-    p.add_argument("--sheet", help="the sheet of an XLSX customs file (default: first visible)")
-    p.set_defaults(handler=cmd_assess)
+    _cost_parser(sub, common)
+    _assess_parser(sub, common)
 
     p = sub.add_parser("qreport", parents=[common], help="transitional quarterly report (XML)")
     p.add_argument("imports", help="customs lines of the quarter, CSV or XLSX")

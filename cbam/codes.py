@@ -16,7 +16,12 @@ from functools import cache
 
 import pycountry
 
-from cbam.errors import NotCbamOriginError, UnknownCNCodeError, UnknownCountryError
+from cbam.errors import (
+    InputError,
+    NotCbamOriginError,
+    UnknownCNCodeError,
+    UnknownCountryError,
+)
 
 # --------------------------------------------------------------------------------------------
 # CN codes
@@ -246,3 +251,47 @@ def check_origin(code: str) -> str:
         "(Reg. (EU) 2023/956 Art. 2(1) and Annex III pt 1)",
         field="country",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# EORI numbers
+# --------------------------------------------------------------------------------------------
+
+_EORI = re.compile(r"^([A-Z]{2})([A-Z0-9]{1,15})$")
+
+
+def compact_eori(value: str) -> str:
+    """Strip spaces, dots and dashes and upper-case an EORI number; no validation."""
+    return re.sub(r"[\s.\-]", "", str(value)).upper()
+
+
+def validate_eori(value: str) -> str:
+    """The EORI number of ``value``, or :class:`~cbam.errors.InputError` (field ``importer_eori``).
+
+    An EORI number (Reg. (EU) No 952/2013 Art. 9; Delegated Reg. (EU) 2015/2446 Art. 1(18)) is
+    the two-letter code of the Member State that assigned it followed by up to 15 letters or
+    digits (IR 2015/2447 Annex B, an..17). Only the form is checked here; whether the number
+    exists is for the Commission's EORI service to say.
+
+    >>> validate_eori("de 1234 5678 9012 345")
+    'DE123456789012345'
+    >>> validate_eori("1234")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cbam.errors.InputError: field 'importer_eori': '1234' is not an EORI number...
+    """
+    code = compact_eori(value)
+    found = _EORI.match(code)
+    if found is None:
+        raise InputError(
+            f"{value!r} is not an EORI number (two letters of the country that assigned it and "
+            "up to 15 letters or digits, e.g. DE123456789012345)",
+            field="importer_eori",
+        )
+    # EL is Greece's code in EU texts, XI Northern Ireland's; both are in use in EORI numbers.
+    if found.group(1) not in _iso_codes() and found.group(1) not in ("EL", "XI"):
+        raise InputError(
+            f"{value!r} is not an EORI number: {found.group(1)} is not a country code",
+            field="importer_eori",
+        )
+    return code

@@ -51,6 +51,7 @@ class _Setup:
     prices: PriceTable | None
     cscf: Decimal
     defaults_table: DefaultValueTable | None
+    accept_unverified: bool = False
     sheet: str | None = None
 
     def engine(self, sink: LinesCsvWriter | None, *, settle_at_once: bool = False) -> Engine:
@@ -62,6 +63,7 @@ class _Setup:
             defaults_table=self.defaults_table,
             sink=sink,
             settle_at_once=settle_at_once,
+            accept_unverified=self.accept_unverified,
         )
 
 
@@ -164,6 +166,7 @@ def assess_file(
     declarant: dict[str, str] | None = None,
     defaults_table: DefaultValueTable | None = None,
     workers: int | None = None,
+    accept_unverified: bool = False,
     sheet: str | None = None,
 ) -> Assessment:
     """Read a customs file, assess it and write ``lines.csv`` (atomically); the Assessment.
@@ -185,6 +188,8 @@ def assess_file(
         As for :func:`cbam.assess`.
     workers : int, optional
         Processes for a large CSV file.
+    accept_unverified : bool
+        Let unverified or other-period actual values make an estimate (as :func:`cbam.assess`).
     sheet : str, optional
         The sheet of a workbook (default: its first visible sheet).
 
@@ -202,7 +207,7 @@ def assess_file(
     (300, ['row', 'line_id', 'cn'])
     """
     path = Path(imports)
-    setup = _Setup(year, tuple(suppliers), prices, cscf, defaults_table, sheet)
+    setup = _Setup(year, tuple(suppliers), prices, cscf, defaults_table, accept_unverified, sheet)
 
     def finish(engine: Engine) -> Assessment:
         return engine.finish(scenario_prices=scenario_prices, declarant=declarant)
@@ -251,6 +256,9 @@ class AssessRun:
             "goods": len(assessment.goods),
             "suppliers": self.suppliers,
             "scenarios": assessment.scenarios,
+            "estimate": assessment.estimate,
+            "route_bases": assessment.route_bases,
+            "basis_reasons": assessment.basis_reasons,
             "notes": list(assessment.notes),
             "outputs": [str(p) for p in self.outputs],
         }
@@ -275,7 +283,7 @@ def _load_inputs(
     say: Callable[[str], None],
 ) -> _Inputs:
     from cbam.declaration.declarant import load_declarant
-    from cbam.declaration.suppliers import load_suppliers
+    from cbam.formats.installation_files import load_suppliers
     from cbam.reference import PriceTable, load_defaults_workbook
 
     facts = load_declarant(Path(declarant)).summary() if declarant else None
@@ -323,6 +331,7 @@ def run_assess(
     scenario_prices: Sequence[Decimal] = (),
     defaults_workbook: str | os.PathLike[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    accept_unverified: bool = False,
     sheet: str | None = None,
 ) -> AssessRun:
     """``cbam assess``: the year's declaration files, report and ``lines.csv`` in ``out``.
@@ -355,6 +364,8 @@ def run_assess(
         A newer official default-value workbook.
     progress : callable, optional
         Called with a short message at each stage.
+    accept_unverified : bool
+        As for :func:`cbam.assess`: unverified values make an estimate, and every output says so.
     sheet : str, optional
         The sheet of a workbook customs file (default: its first visible sheet).
 
@@ -390,6 +401,7 @@ def run_assess(
             declarant=inputs.facts,
             defaults_table=inputs.defaults,
             sheet=sheet,
+            accept_unverified=accept_unverified,
         )
         _write_declaration(assessment, staging, say)
     say("done")

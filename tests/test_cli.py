@@ -181,13 +181,15 @@ def test_cost_with_actual_values(capsys: pytest.CaptureFixture[str]) -> None:
         "1.9",
         "--see-indirect",
         "0.3",
+        "--benchmark-a",
+        "1.4",
         "--price",
         "70",
         "--json",
     )
     assert code == 0 and doc["basis"] == "actual"
     assert doc["see_used"] == Decimal("1.9")  # Annex II good: direct only
-    assert doc["benchmark"] == Decimal("0.044") and doc["benchmark_column"] == "A"
+    assert doc["benchmark"] == Decimal("1.4") and doc["benchmark_column"] == "user"
 
 
 def test_data_import_reproduces_the_packaged_files(

@@ -111,3 +111,32 @@ def test_eu_and_exempt() -> None:
     assert codes.is_eu("de") and not codes.is_eu("CH")
     assert codes.is_exempt("NO") and codes.is_exempt("CH") and not codes.is_exempt("TR")
     assert codes.counts_zero("FR") and codes.counts_zero("IS") and not codes.counts_zero("CN")
+
+
+# -- EORI numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "eori"),
+    [
+        ("DE123456789012345", "DE123456789012345"),
+        ("de 1234-5678.9", "DE123456789"),
+        ("NL8", "NL8"),
+        ("XI123456789000", "XI123456789000"),  # Northern Ireland
+        ("EL123456789", "EL123456789"),  # Greece as the EU texts write it
+    ],
+)
+def test_eori_numbers(text: str, eori: str) -> None:
+    from cbam.codes import validate_eori
+
+    assert validate_eori(text) == eori
+
+
+@pytest.mark.parametrize("bad", ["", "DE", "D1234", "DE1234567890123456", "QQ123", "DE12_3"])
+def test_bad_eori_numbers(bad: str) -> None:
+    from cbam.codes import validate_eori
+    from cbam.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        validate_eori(bad)
+    assert caught.value.field == "importer_eori"

@@ -30,7 +30,6 @@ PENDING: dict[str, str] = {}
 
 #: Public names whose ``>>>`` example is still to be written by the lead (issue 12): reported as
 #: expected failures until it is.
-EXAMPLE_PENDING = frozenset({"LineCost", "SupplierValue", "cost_line", "load_suppliers"})
 
 #: Public names that implement a rule of law: their docstrings cite it and name units.
 LAW = (
@@ -160,15 +159,7 @@ def test_class_documents_its_fields(name: str) -> None:
     assert missing == [], f"cbam.{name}: fields not documented: {missing}"
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, id=n, marks=[pytest.mark.xfail(reason="example pending", strict=False)])
-        if n in EXAMPLE_PENDING
-        else pytest.param(n, id=n)
-        for n in PUBLIC
-    ],
-)
+@pytest.mark.parametrize("name", PUBLIC)
 def test_has_a_runnable_example(name: str) -> None:
     """Every public name shows its use in a ``>>>`` example (run by pytest --doctest-modules)."""
     assert ">>> " in _doc(name), f"cbam.{name}: no >>> example in its docstring"
@@ -184,7 +175,6 @@ def test_law_names_its_source_and_units(name: str) -> None:
 def test_the_law_list_names_public_things() -> None:
     assert set(LAW) <= set(PUBLIC)
     assert set(PENDING) <= set(PUBLIC)
-    assert set(EXAMPLE_PENDING) <= set(PUBLIC)
 
 
 def test_the_section_parser() -> None:

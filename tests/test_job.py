@@ -24,12 +24,13 @@ from hypothesis import strategies as st
 from cbam import job
 from cbam.declaration.assess import assess
 from cbam.declaration.model import Assessment, SupplierValue
-from cbam.declaration.suppliers import load_suppliers
 from cbam.errors import CbamError, InputError
 from cbam.formats.imports import read_imports
+from cbam.formats.installation_files import load_suppliers
 from cbam.formats.lines import LinesCsvWriter
 from cbam.formats.split import split_points
 from cbam.job import assess_file
+from tests.verified import VERIFIED_2026
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +43,7 @@ SUPPLIER = SupplierValue(
     see_total_definitive=D("2.1"),
     benchmark_a=D("1.4"),
     source="test",
+    **VERIFIED_2026,
 )
 
 

@@ -174,14 +174,18 @@ def assess(
     declarant: dict[str, str] | None = None,
     defaults_table: DefaultValueTable | None = None,
     sink: LineSink | None = None,
+    accept_unverified: bool = False,
 ) -> Assessment:
     """Assess a year of customs lines: embedded emissions, free allocation, certificates, cost.
 
     Each line takes its supplier's actual values when its installation communicated them for
-    its CN code, else the default value marked up for ``year``; Reg. (EU) 2023/956 Arts. 2a
-    (de minimis), 7 (actual or default), 9 (carbon price paid), 21 (price), 22 (surrender and
-    quarterly holding) as amended by Reg. (EU) 2025/2083; IR 2025/2620 (free allocation, CBAM
-    factor); IR 2025/2621 (default values); Q&A §4.32 (no netting across goods).
+    its CN code, of the line's reporting period and verified (IR 2025/2547 Art. 7; Art. 8 of
+    the CBAM Regulation; :mod:`cbam.declaration.eligibility`), else the default value marked up
+    for ``year``; the benchmark's production route follows :mod:`cbam.reference.routes`;
+    Reg. (EU) 2023/956 Arts. 2a (de minimis), 7 (actual or default), 9 (carbon price paid),
+    21 (price), 22 (surrender and quarterly holding) as amended by Reg. (EU) 2025/2083;
+    IR 2025/2620 (free allocation, CBAM factor); IR 2025/2621 (default values); Q&A §4.32 (no
+    netting across goods).
 
     Parameters
     ----------
@@ -207,6 +211,10 @@ def assess(
     sink : callable, optional
         Called with every :class:`~cbam.declaration.model.LineResult` in input order (lines
         wait until the de minimis question is settled), e.g. a ``lines.csv`` writer.
+    accept_unverified : bool
+        Let actual values without a satisfactory verification, or of another reporting period,
+        be used: the result is then an estimate (``Assessment.estimate``, every line and good
+        say so) and may not be declared.
 
     Returns
     -------
@@ -247,6 +255,7 @@ def assess(
             cscf=cscf,
             defaults_table=defaults_table,
             sink=sink,
+            accept_unverified=accept_unverified,
         )
         engine.add_lines(_checked(lines, engine.year))
         return engine.finish(scenario_prices=scenarios, declarant=declarant)

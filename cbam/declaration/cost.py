@@ -1,9 +1,13 @@
 """Certificates and cost of one import line, on actual or default values (``cbam cost``).
 
-The line's SEE is the supplier's verified actual value when given, else the default value of
-IR 2025/2621 marked up for the year. Free allocation uses the Column A benchmark for actual data
-and Column B with the default-value row's production route for default values (IR 2025/2620
-Annex pt 3-4). Electricity gets no free allocation (Q&A §3.8).
+The line's SEE is the supplier's verified actual value when given (directly, or from an
+installation file's process, :func:`cbam.declaration.suppliers.installation_value`), else the
+default value of IR 2025/2621 marked up for the year. Free allocation uses the Column A benchmark
+of the production route plus the precursors' benchmarks for actual data (IR 2025/2620 Annex pt
+3.1, 3.3 Eq. 4) -- never Column A alone for a good whose precursors count -- and Column B of the
+route the rules of :mod:`cbam.reference.routes` give for default values (pt 4). Electricity gets
+no free allocation (Q&A §3.8). Everything per tonne comes from
+:func:`cbam.declaration.valuation.value_good`, the one place a good is valued.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from pydantic import BaseModel, ConfigDict
 
 from cbam.declaration import certificates as cert
 from cbam.declaration.audit import AuditStep
+from cbam.declaration.eligibility import Eligibility, eligibility, reporting_year
 from cbam.declaration.valuation import CSCF_NOTE, Valuation, value_good
 from cbam.reference.prices import CertificatePrice, PriceTable
+from cbam.rules import Sector
 from cbam.values import EXACT, figure
 
 if TYPE_CHECKING:
+    from cbam.declaration.model import SupplierValue
     from cbam.reference.defaults import DefaultValueTable
 
 __all__ = ["CSCF_NOTE", "LineCost", "cost_line"]
@@ -80,6 +87,21 @@ class LineCost(BaseModel):
         certificates x price, EUR, unrounded.
     audit : tuple of AuditStep
         Every step: quantity, value, rule, source (dataset and row) and note.
+    route_basis : str
+        The rule that decided the benchmark's production route (``row``, ``single``, ``line``,
+        ``two-letters``, ``family``, ``supplier``, ``lowest``, ``none``).
+    basis_reason : str
+        Why the line has its basis (``given``, ``verified``, ``unverified``, ...).
+    estimate : bool
+        True when an installation's values are unverified or of another reporting period.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> line = cost_line("76011010", "CN", Decimal(1000), 2026, see_direct=Decimal("1.8"),
+    ...                  route="K", price=Decimal(80))
+    >>> line.benchmark, line.route_basis, line.certificates  # 1000 x (1.8 - 0.975 x 1.423)
+    (Decimal('1.423'), 'line', Decimal('412.575000'))
     """
 
     model_config = ConfigDict(frozen=True)
@@ -110,6 +132,9 @@ class LineCost(BaseModel):
     price_is_assumption: bool
     cost_eur: Decimal | None
     audit: tuple[AuditStep, ...]
+    route_basis: str = "none"
+    basis_reason: str = "given"
+    estimate: bool = False
 
     def summary(self) -> dict[str, object]:
         """The ``cbam cost --json`` object (interfaces.md section 2); cost rounded to the cent."""
@@ -119,7 +144,10 @@ class LineCost(BaseModel):
             "country_used": self.country_used,
             "year": self.year,
             "route": self.route,
+            "route_basis": self.route_basis,
             "basis": self.basis,
+            "basis_reason": self.basis_reason,
+            "estimate": self.estimate,
             "mass": self.mass,
             "markup": self.markup,
             "see_used": self.see_used,
@@ -155,15 +183,14 @@ def cost_line(
     cscf: Decimal = Decimal(1),
     carbon_price_deduction: Decimal = Decimal(0),
     defaults_table: DefaultValueTable | None = None,
+    supplier: SupplierValue | None = None,
+    clinker_content: Decimal | None = None,
+    nitrogen_content: Decimal | None = None,
 ) -> LineCost:
     """Certificates and cost of one import line (Reg. (EU) 2023/956 Arts. 9, 21, 22; IR 2025/2620).
 
-    Formulas: EE = M x SEE (Reg. (EU) 2023/956 Annex IV); FAA = M x CBAM_y x CSCF x BM
-    (IR 2025/2620 Annex pt 2-4); N = max(0, EE - FAA - CP) (Art. 9, 22; Q&A §4.32);
-    cost = N x price (Art. 21). Actual values (``see_direct``, ``see_indirect``) make the basis
-    "actual" and use the Column A benchmark; otherwise the default value of IR 2025/2621 with the
-    year's mark-up and the Column B benchmark of its route. Indirect emissions count only for goods
-    outside Annex II of Reg. (EU) 2023/956.
+    EE = M x SEE (Annex IV); FAA = M x SEFA (IR 2025/2620 Annex pt 2-4); N = max(0, EE - FAA - CP)
+    (Art. 9, 22; Q&A §4.32); cost = N x price (Art. 21); SEE and SEFA from ``value_good``.
 
     Parameters
     ----------
@@ -176,17 +203,15 @@ def cost_line(
     year : int
         Import year (2026 onwards): sets the mark-up, the CBAM factor and the price.
     route : str, optional
-        Production-route indicator (``"A"`` ... ``"L"``) of the default-value row.
+        Production-route letter (``"A"`` ... ``"L"``) of the line; overrides the supplier's.
     price : Decimal or CertificatePrice, optional
         Certificate price in EUR per certificate (1 t CO2e); overrides ``prices``.
     prices : PriceTable, optional
-        Known and user prices; without ``price``, the year's price is taken from it (an
-        assumption, flagged, where none is known).
+        Known and user prices; without ``price`` the year's (an assumption, flagged, if none).
     see_direct, see_indirect : Decimal, optional
         The supplier's verified actual SEE, t CO2e per t (per MWh).
     see_definitive : Decimal, optional
-        The SEE counted in the definitive period from the installation engine (IR 2025/2547
-        Annex I pt 3.1 applied), t CO2e per t; overrides the direct + indirect sum.
+        The definitive-period SEE (IR 2025/2547 Annex I pt 3.1), t CO2e per t; overrides the sum.
     benchmark_a : Decimal, optional
         Benchmark for actual data: Column A plus the precursors' (IR 2025/2620 Annex pt 3.3
         Eq. 4), t CO2e per t.
@@ -196,72 +221,110 @@ def cost_line(
         Certificates deducted for a carbon price effectively paid abroad (Art. 9), t CO2e.
     defaults_table : DefaultValueTable, optional
         A newer default-value workbook (:func:`cbam.load_defaults_workbook`).
+    supplier : SupplierValue, optional
+        An installation's values (:func:`cbam.declaration.suppliers.installation_value`); if
+        unverified or of another period the result is an estimate; electricity needs Annex IV pt 5.
+    clinker_content, nitrogen_content : Decimal, optional
+        The consignment's clinker or nitrogen share (0-1) (IR 2025/2547 Eqs. 64-66).
 
     Returns
     -------
     LineCost
-        Embedded emissions, free allocation and certificates in t CO2e, cost in EUR (unrounded),
-        with the audit trail of every step.
+        EE, FAA and certificates in t CO2e, cost in EUR (unrounded), with the audit trail.
 
     Raises
     ------
     InputError
-        A negative, non-finite or out-of-range quantity, a float (pass ``Decimal(str(x))``),
-        an EU or exempt origin, an actual indirect SEE without the direct one,
-        or a CN code with several routes and no ``route``; also :class:`NotACbamGoodError` and
-        :class:`UnknownCountryError`.
+        As :func:`cbam.declaration.valuation.value_good` (a good made from precursors with actual
+        values needs ``benchmark_a`` or ``supplier``), or a negative, non-finite or out-of-range
+        quantity, or a float (pass ``Decimal(str(x))``).
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> cost_line("25231000", "CN", Decimal(1000), 2026, route="A", price=Decimal("75.36")
+    ...           ).certificates  # 1000 x (1.39 x 1.1 - 0.975 x 0.666)
+    Decimal('879.650000')
     """
     # Figures as the Python API takes them (cbam.values.figure: no floats), computed in the
     # library's own decimal context whatever the caller's.
     mass = figure(mass, "mass")
     carbon_price_deduction = figure(carbon_price_deduction, "carbon_price_deduction")
-    see_direct, see_indirect, see_definitive, benchmark_a = (
+    see_direct, see_indirect, see_definitive, benchmark_a, clinker_content, nitrogen_content = (
         None if value is None else figure(value, name)
         for value, name in (
             (see_direct, "see_direct"),
             (see_indirect, "see_indirect"),
             (see_definitive, "see_definitive"),
             (benchmark_a, "benchmark_a"),
+            (clinker_content, "clinker_content"),
+            (nitrogen_content, "nitrogen_content"),
         )
     )
     cscf = figure(cscf, "cscf")
     with localcontext(EXACT):
-        return _cost_line(
-            cn, country, mass, year, route, price, prices, (see_direct, see_indirect),
-            see_definitive, benchmark_a, cscf, carbon_price_deduction, defaults_table,
-        )  # fmt: skip
+        status, supplier = _supplier_status(supplier, cn, year)
+        valuation = value_good(
+            cn,
+            country,
+            year,
+            route=route,
+            see_direct=see_direct,
+            see_indirect=see_indirect,
+            supplier=supplier,
+            see_definitive=see_definitive,
+            benchmark_a=benchmark_a,
+            clinker_content=clinker_content,
+            nitrogen_content=nitrogen_content,
+            cscf=cscf,
+            defaults_table=defaults_table,
+        )
+        resolved = _price(price, prices, year)
+        line = _line_cost(valuation, mass, carbon_price_deduction, resolved)
+        return _with_status(line, valuation, status, "given" if see_direct is not None else None)
 
 
-def _cost_line(
-    cn: str | int,
-    country: str,
-    mass: Decimal,
-    year: int,
-    route: str | None,
-    price: Decimal | CertificatePrice | None,
-    prices: PriceTable | None,
-    see: tuple[Decimal | None, Decimal | None],
-    see_definitive: Decimal | None,
-    benchmark_a: Decimal | None,
-    cscf: Decimal,
-    carbon_price_deduction: Decimal,
-    defaults_table: DefaultValueTable | None,
+def _with_status(
+    line: LineCost, valuation: Valuation, status: Eligibility | None, given: str | None
 ) -> LineCost:
-    see_direct, see_indirect = see
-    valuation = value_good(
-        cn,
-        country,
-        year,
-        route=route,
-        see_direct=see_direct,
-        see_indirect=see_indirect,
-        see_definitive=see_definitive,
-        benchmark_a=benchmark_a,
-        cscf=cscf,
-        defaults_table=defaults_table,
+    """The line with its route basis, basis reason and estimate flag (and the basis step)."""
+    reason = given or "no-installation"
+    estimate = False
+    steps: tuple[AuditStep, ...] = ()
+    if status is not None:
+        reason, estimate = status.reason, status.estimate and valuation.basis == "actual"
+        steps = (
+            AuditStep(
+                quantity="basis",
+                value=valuation.basis,
+                rule="Reg. (EU) 2023/956 Art. 7(2), Art. 8; IR 2025/2547 Art. 7",
+                note=("ESTIMATE: " if estimate else "") + status.text,
+            ),
+        )
+    return line.model_copy(
+        update={
+            "route_basis": valuation.route_basis,
+            "basis_reason": valuation.fallback_reason or reason,
+            "estimate": estimate,
+            "audit": steps + line.audit,
+        }
     )
-    resolved = _price(price, prices, year)
-    return _line_cost(valuation, mass, carbon_price_deduction, resolved)
+
+
+def _supplier_status(
+    supplier: SupplierValue | None, cn: str | int, year: int
+) -> tuple[Eligibility | None, SupplierValue | None]:
+    """Whether an installation's values may be used for this line (rules of
+    :mod:`cbam.declaration.eligibility`; a what-if may use unverified or other-period values as
+    an estimate, never electricity without the Annex IV pt 5 evidence)."""
+    if supplier is None:
+        return None, None
+    from cbam import goods
+
+    electricity = goods.good(cn).sector is Sector.ELECTRICITY
+    period = reporting_year(year, electricity=electricity, production_year=None)
+    status = eligibility(supplier, period, electricity=electricity, accept_unverified=True)
+    return status, supplier if status.usable else None
 
 
 def _price(

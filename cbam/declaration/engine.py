@@ -33,12 +33,13 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Context, Decimal, localcontext
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from cbam import goods as catalogue
 from cbam import values
 from cbam.declaration import certificates as cert
 from cbam.declaration.audit import AuditStep
+from cbam.declaration.eligibility import eligibility, reporting_year
 from cbam.declaration.holding import quarterly_holding
 from cbam.declaration.model import (
     Assessment,
@@ -58,7 +59,9 @@ from cbam.rules import (
     DE_MINIMIS_EXCLUDED_SECTORS,
     DE_MINIMIS_SOURCE,
     DE_MINIMIS_TONNES,
+    FIRST_YEAR,
     LAST_SCHEDULED_YEAR,
+    Sector,
     cbam_factor,
     check_year,
     exceeds_de_minimis,
@@ -74,42 +77,108 @@ ZERO = Decimal(0)
 #: context, :data:`cbam.values.EXACT`.)
 EXACT: Context = values.EXACT
 
-GoodKey = tuple[str, str, str | None, str | None]
-"""(CN code, origin, route, installation id): what makes a good."""
+Variant = tuple[int | None, Decimal | None, Decimal | None] | None
+"""(reporting year of actual values, clinker content, nitrogen content) where they matter."""
+
+GoodKey = tuple[str, str, str | None, str | None, Variant]
+"""(CN code, origin, route, installation id, variant): what makes a good."""
+
+
+class Match(NamedTuple):
+    """A line's supplier value (or None), why, and whether using it makes an estimate.
+
+    >>> Match(None, "no-installation", "no installation given: default value", False).reason
+    'no-installation'
+    """
+
+    value: SupplierValue | None
+    reason: str
+    """A code of :data:`cbam.declaration.eligibility.BASIS_REASONS`."""
+    text: str
+    estimate: bool
 
 
 class SupplierIndex:
-    """Supplier values by (installation id, CN code).
+    """Supplier values by installation id and CN code (one per reporting period).
 
+    :meth:`match` applies the rules of :mod:`cbam.declaration.eligibility` (reporting period,
+    verification, electricity criteria).
+
+    >>> import datetime as dt
     >>> from decimal import Decimal
     >>> index = SupplierIndex([SupplierValue(installation_id="TW-1", cn_codes=("73181542",),
-    ...                                      see_direct=Decimal("2.1"), source="tw.json")])
-    >>> index.match("TW-1", "73181542")[1]
-    'actual values of the installation (tw.json)'
-    >>> index.match("TW-1", "73181535")[1]
+    ...     see_direct=Decimal("2.1"), period_start=dt.date(2026, 1, 1),
+    ...     period_end=dt.date(2026, 12, 31), source="tw.json")])
+    >>> index.match("TW-1", "73181542", 2026).reason
+    'unverified'
+    >>> index.match("TW-1", "73181542", 2026, accept_unverified=True).estimate
+    True
+    >>> index.match("TW-1", "73181535", 2026).text
     'the installation communicated no value for CN 73181535: default value'
     """
 
     def __init__(self, values: Iterable[SupplierValue] = ()) -> None:
-        self._by_key: dict[tuple[str, str], SupplierValue] = {}
+        self._by_key: dict[tuple[str, str], list[SupplierValue]] = {}
         self._installations: set[str] = set()
         for value in values:
             self._installations.add(value.installation_id)
             for cn in value.cn_codes:
-                self._by_key.setdefault((value.installation_id, cn), value)
+                self._by_key.setdefault((value.installation_id, cn), []).append(value)
 
-    def match(self, installation_id: str | None, cn: str) -> tuple[SupplierValue | None, str]:
-        """The supplier value for a line, or None and the reason the default value applies."""
+    def find(self, installation_id: str | None, cn: str) -> tuple[SupplierValue | None, str]:
+        """The first value of an installation and CN code, without the rules of the definitive
+        period (the transitional report, Impl. Reg. (EU) 2023/1773), or None and why.
+
+        >>> SupplierIndex().find(None, "72081000")
+        (None, 'no installation given: default value')
+        """
         if not installation_id:
             return None, "no installation given: default value"
         found = self._by_key.get((installation_id, cn))
-        if found is not None:
-            return found, f"actual values of the installation ({found.source})"
+        if found:
+            return found[0], f"actual values of the installation ({found[0].source})"
         if installation_id in self._installations:
             return None, f"the installation communicated no value for CN {cn}: default value"
         # Not naming the installation: the good names it, and 100,000 installations without
         # supplier data then share one audit step.
         return None, "no supplier data for the installation: default value"
+
+    def match(
+        self,
+        installation_id: str | None,
+        cn: str,
+        year: int,
+        *,
+        electricity: bool = False,
+        accept_unverified: bool = False,
+    ) -> Match:
+        """The supplier value a line of reporting period ``year`` may use, or None and why."""
+        if not installation_id:
+            return Match(None, "no-installation", "no installation given: default value", False)
+        found = self._by_key.get((installation_id, cn))
+        if not found:
+            if installation_id in self._installations:
+                text = f"the installation communicated no value for CN {cn}: default value"
+                return Match(None, "no-value-for-cn", text, False)
+            # Not naming the installation: the good names it, and 100,000 installations without
+            # supplier data then share one audit step.
+            text = "no supplier data for the installation: default value"
+            return Match(None, "no-supplier-data", text, False)
+        # The values of the line's reporting period, else the most recent (for the reason).
+        value = next(
+            (v for v in found if v.reporting_year == year),
+            max(found, key=lambda v: v.period_end or dt.date.min),
+        )
+        check = eligibility(
+            value, year, electricity=electricity, accept_unverified=accept_unverified
+        )
+        if not check.usable:
+            return Match(None, check.reason, f"{check.text}: default value", False)
+        if check.estimate:
+            text = f"ESTIMATE with the installation's actual values: {check.text}"
+            return Match(value, check.reason, text, True)
+        text = f"actual values of the installation ({value.source}); {check.text}"
+        return Match(value, check.reason, text, False)
 
     def __len__(self) -> int:
         return len(self._installations)
@@ -178,12 +247,14 @@ class GoodState:
     __slots__ = (
         "allocation",
         "always_in_scope",
+        "basis_reason",
         "category",
         "certificates",
         "cost_eur",
         "country",
         "deduction",
         "embedded",
+        "estimate",
         "installation_id",
         "key",
         "label",
@@ -198,22 +269,19 @@ class GoodState:
         "valuation",
     )
 
-    def __init__(
-        self,
-        key: GoodKey,
-        valuation: Valuation,
-        supplier: SupplierValue | None,
-        reason: str,
-    ) -> None:
-        cn, country, route, installation_id = key
+    def __init__(self, key: GoodKey, valuation: Valuation, match: Match) -> None:
+        cn, country, route, installation_id, variant = key
         category = catalogue.good(cn).category
         self.key = key
-        self.label = "|".join([cn, country, route or "-", installation_id or "-", valuation.basis])
+        parts = [cn, country, route or "-", installation_id or "-", valuation.basis]
+        self.label = "|".join(parts + _variant_label(variant))
         self.country = country
         self.installation_id = installation_id
         self.valuation = valuation
-        self.supplier = supplier
-        self.reason = reason
+        self.supplier = match.value
+        self.reason = match.text
+        self.basis_reason = valuation.fallback_reason or match.reason
+        self.estimate = match.estimate and valuation.basis == "actual"
         self.category = category.name
         self.always_in_scope = category.sector in DE_MINIMIS_EXCLUDED_SECTORS
         self.see = valuation.see_used
@@ -240,6 +308,17 @@ class GoodState:
         )
 
 
+def _variant_label(variant: Variant) -> list[str]:
+    """``["2026", "ck=0.7"]`` for a good's label: what sets it apart beyond its key."""
+    if variant is None:
+        return []
+    year, clinker, nitrogen = variant
+    parts = [] if year is None else [f"period={year}"]
+    parts += [] if clinker is None else [f"clinker={clinker}"]
+    parts += [] if nitrogen is None else [f"nitrogen={nitrogen}"]
+    return parts
+
+
 def line_result(
     good: GoodState,
     period: Period,
@@ -263,11 +342,14 @@ def line_result(
         country_used=valuation.country_used,
         installation_id=good.installation_id,
         route=valuation.route,
+        route_basis=valuation.route_basis,
         year=period.year,
         quarter=period.quarter,
         period=period.label,
         net_mass=mass,
         basis=valuation.basis,
+        basis_reason=good.basis_reason,
+        estimate=good.estimate,
         see_used=valuation.see_used,
         embedded_emissions=embedded,
         sefa=valuation.sefa,
@@ -368,6 +450,10 @@ class Engine:
     settle_at_once : bool
         Hand every line to the sink as in scope at once instead of waiting for the de minimis
         question (used for the parts of a split file; the caller checks the whole year's mass).
+    accept_unverified : bool
+        Let actual values without a satisfactory verification, or of another reporting period,
+        be used: every output then says the figures are an estimate
+        (:mod:`cbam.declaration.eligibility`).
     """
 
     def __init__(
@@ -380,13 +466,17 @@ class Engine:
         defaults_table: DefaultValueTable | None = None,
         sink: LineSink | None = None,
         settle_at_once: bool = False,
+        accept_unverified: bool = False,
     ) -> None:
         self.year = check_year(year)
         self.suppliers = SupplierIndex(suppliers)
         self.pricing = Pricing(prices or PriceTable(), self.year)
         self.cscf = cscf
         self.defaults_table = defaults_table
+        self.accept_unverified = accept_unverified
         self.goods: dict[GoodKey, GoodState] = {}
+        # The goods by the texts of a line (several texts may make one good).
+        self._line_goods: dict[tuple[Any, ...], GoodState] = {}
         self._valuations: dict[tuple[Any, ...], Valuation] = {}
         self._emit = _emitter(sink)
         self.lines = 0
@@ -402,37 +492,85 @@ class Engine:
 
     # -- per good --------------------------------------------------------------------------
 
-    def valuation(
-        self, cn: str, country: str, route: str | None, supplier: SupplierValue | None, year: int
-    ) -> Valuation:
+    def valuation(self, key: GoodKey, supplier: SupplierValue | None, year: int) -> Valuation:
         """The valuation of a good in ``year``, computed once per good and year."""
-        key = (cn, country, route, supplier.installation_id if supplier else None, year)
-        found = self._valuations.get(key)
+        cn, country, route, _, variant = key
+        clinker, nitrogen = (variant[1], variant[2]) if variant else (None, None)
+        cache = (cn, country, route, id(supplier) if supplier else None, clinker, nitrogen, year)
+        found = self._valuations.get(cache)
         if found is None:
-            found = self._valuations[key] = value_good(
+            found = self._valuations[cache] = value_good(
                 cn,
                 country,
                 year,
                 route=route,
-                see_direct=supplier.see_direct if supplier else None,
-                see_indirect=supplier.see_indirect if supplier else None,
-                see_definitive=supplier.see_total_definitive if supplier else None,
-                benchmark_a=supplier.benchmark_a if supplier else None,
+                supplier=supplier,
+                clinker_content=clinker,
+                nitrogen_content=nitrogen,
                 cscf=self.cscf,
                 defaults_table=self.defaults_table,
             )
         return found
 
+    def variant(
+        self,
+        cn: str,
+        installation_id: str | None,
+        production_year: int | None,
+        clinker: Decimal | None,
+        nitrogen: Decimal | None,
+    ) -> Variant:
+        """What beyond CN, origin, route and installation changes a good's figures.
+
+        The reporting period of actual values (IR 2025/2547 Art. 7; only where an installation
+        is named and it differs from the import year), the clinker content of cement (its
+        benchmark counts per tonne of clinker, IR 2025/2547 Art. 4(5)) and the nitrogen content
+        of fertilisers with supplier data (Eqs. 65-66).
+
+        >>> from decimal import Decimal
+        >>> Engine(2027).variant("25232900", None, 2026, Decimal("0.8"), None)
+        (None, Decimal('0.8'), None)
+        >>> Engine(2027).variant("72081000", "TR-1", 2026, None, None)
+        (2026, None, None)
+        """
+        item = catalogue.good(cn)
+        period = None
+        if installation_id:
+            electricity = item.sector is Sector.ELECTRICITY
+            found = reporting_year(
+                self.year, electricity=electricity, production_year=production_year
+            )
+            period = None if found == self.year else found
+        unit = item.functional_unit
+        ck = clinker if unit == catalogue.UNIT_CLINKER else None
+        n = nitrogen if unit == catalogue.UNIT_NITROGEN and installation_id else None
+        if period is None and ck is None and n is None:
+            return None
+        return (period, ck, n)
+
     def good(
-        self, cn: str, country: str, route: str | None, installation_id: str | None
+        self,
+        cn: str,
+        country: str,
+        route: str | None,
+        installation_id: str | None,
+        variant: Variant = None,
     ) -> GoodState:
         """The good of a validated line's texts, made and valued on first use."""
-        key = (cn, country, route, installation_id)
+        key = (cn, country, route, installation_id, variant)
         found = self.goods.get(key)
         if found is None:
-            supplier, reason = self.suppliers.match(installation_id, cn)
-            valuation = self.valuation(cn, country, route, supplier, self.year)
-            found = self.goods[key] = GoodState(key, valuation, supplier, reason)
+            year = variant[0] if variant and variant[0] is not None else self.year
+            electricity = catalogue.good(cn).sector is Sector.ELECTRICITY
+            match = self.suppliers.match(
+                installation_id,
+                cn,
+                year,
+                electricity=electricity,
+                accept_unverified=self.accept_unverified,
+            )
+            valuation = self.valuation(key, match.value, self.year)
+            found = self.goods[key] = GoodState(key, valuation, match)
         return found
 
     # -- per line --------------------------------------------------------------------------
@@ -451,7 +589,7 @@ class Engine:
         stays within the de minimis threshold. The sink gets each line once that question is
         settled.
         """
-        goods, periods, pricing = self.goods, self.pricing.periods, self.pricing
+        goods, periods, pricing = self._line_goods, self.pricing.periods, self.pricing
         embedded_of, allocation_of = cert.embedded_emissions, cert.free_allocation
         due_of, cost_of = cert.certificates_due, cert.cost_eur
         emit, pending = self._emit, self._pending
@@ -460,9 +598,10 @@ class Engine:
             with localcontext(EXACT):
                 for line in lines:
                     row, cn, country, mass, year, quarter, date, installation, route = line[:9]
-                    good = goods.get((cn, country, route, installation))
+                    texts = (cn, country, route, installation, line[11], line[12], line[15])
+                    good = goods.get(texts)
                     if good is None:
-                        good = self._good_of(line)
+                        good = goods[texts] = self._good_of(line)
                     period = periods.get(date if date is not None else (year, quarter))
                     if period is None:
                         period = pricing.period(date, year, quarter)
@@ -503,7 +642,14 @@ class Engine:
 
     def _good_of(self, line: ImportLine) -> GoodState:
         try:
-            return self.good(line.cn, line.country, line.route, line.installation_id)
+            variant = self.variant(
+                line.cn,
+                line.installation_id,
+                line.production_year,
+                line.clinker_content,
+                line.nitrogen_content,
+            )
+            return self.good(line.cn, line.country, line.route, line.installation_id, variant)
         except CbamError as exc:
             raise line_error(exc, line.row) from None
 
@@ -588,6 +734,8 @@ class Engine:
             trails: dict[int, ValuationTrail] = {}
             results = tuple(_good_result(g, trails) for g in used)
             totals = _totals(results)
+            route_bases = _count(used, lambda g: g.valuation.route_basis)
+            basis_reasons = _count(used, lambda g: g.basis_reason)
             return Assessment(
                 year=self.year,
                 declarant=declarant or {},
@@ -602,6 +750,9 @@ class Engine:
                 notes=self._notes(used, exempt),
                 trajectory=self._trajectory(used, totals, exempt),
                 scenarios={str(p): totals.certificates * p for p in scenario_prices},
+                route_bases=route_bases,
+                basis_reasons=basis_reasons,
+                estimate=any(g.estimate for g in used),
             )
 
     def _de_minimis(self, exempt: bool) -> DeMinimis:
@@ -615,6 +766,7 @@ class Engine:
 
     def _notes(self, used: list[GoodState], exempt: bool) -> tuple[str, ...]:
         notes = {note for good in used for note in good.valuation.notes} | self.pricing.notes
+        notes |= set(_rule_notes(used, self.year, self.accept_unverified))
         if exempt:
             notes.add(
                 f"de minimis: {self.mass_counted} t of goods in {self.year} do not exceed "
@@ -660,8 +812,7 @@ class Engine:
             for good in used:
                 if exempt and not good.always_in_scope:
                     continue
-                cn, country, route, _ = good.key
-                valuation = self.valuation(cn, country, route, good.supplier, year)
+                valuation = self.valuation(good.key, good.supplier, year)
                 good_embedded = cert.embedded_emissions(good.net_mass, valuation.see_used)
                 good_allocation = cert.free_allocation(good.net_mass, valuation.sefa)
                 embedded += good_embedded
@@ -694,6 +845,72 @@ class Engine:
         )
 
 
+def _count(used: list[GoodState], of: Callable[[GoodState], str]) -> dict[str, int]:
+    """Customs lines per value of ``of`` (a good's lines share it), largest first."""
+    counts: dict[str, int] = {}
+    for good in used:
+        counts[of(good)] = counts.get(of(good), 0) + good.lines
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+#: Reasons for which a line with supplier data takes the default value (or, accepted, estimates).
+_DEFAULT_REASONS = (
+    "other-period",
+    "unverified",
+    "not-satisfactory",
+    "electricity-criteria",
+    "content-missing",
+)
+
+
+def _lines_where(used: list[GoodState], test: Callable[[GoodState], bool]) -> int:
+    return sum(g.lines for g in used if test(g))
+
+
+def _rule_notes(used: list[GoodState], year: int, accept_unverified: bool) -> list[str]:
+    """The assessment's notes on routes, bases, contents, estimates and provisional benchmarks."""
+    from cbam.declaration.eligibility import BASIS_REASONS
+    from cbam.declaration.valuation import NO_CLINKER_NOTE, PROVISIONAL_NOTE
+    from cbam.reference.routes import ROUTE_BASES
+
+    notes = []
+    for code, count in _count(used, lambda g: g.valuation.route_basis).items():
+        if code in ("two-letters", "family", "lowest"):
+            notes.append(
+                f"route_basis '{code}' on {count} line(s): {ROUTE_BASES[code]} (IR 2025/2620; "
+                "IR 2025/2621 Annex I; see lines.csv and the audit trail)"
+            )
+    for code, count in _count(used, lambda g: g.basis_reason).items():
+        if code in _DEFAULT_REASONS:
+            estimate = sum(g.lines for g in used if g.basis_reason == code and g.estimate)
+            used_as = f"; used as an ESTIMATE on {estimate}" if estimate else ": default value"
+            notes.append(
+                f"basis_reason '{code}' on {count} line(s): {BASIS_REASONS[code]}{used_as}"
+            )
+    estimates = _lines_where(used, lambda g: g.estimate)
+    if estimates:
+        notes.append(
+            f"ESTIMATE: {estimates} line(s) use actual values without a satisfactory "
+            "verification or of another reporting period (accept_unverified); such values may "
+            "not be declared (Reg. (EU) 2023/956 Art. 8(1); IR 2025/2547 Art. 7)"
+        )
+    elif accept_unverified:
+        notes.append("accept_unverified was set, but every actual value used is verified")
+    clinker = _lines_where(
+        used, lambda g: any(step.note == NO_CLINKER_NOTE for step in g.valuation.audit)
+    )
+    if clinker:
+        notes.append(f"{clinker} cement line(s) without clinker_content: {NO_CLINKER_NOTE}")
+    benchmarked = any(g.valuation.benchmark_column in ("A", "B") for g in used)
+    if benchmarked:
+        notes.append(
+            PROVISIONAL_NOTE
+            if year > FIRST_YEAR
+            else "the 2027-2034 cost trajectory uses provisional benchmarks: " + PROVISIONAL_NOTE
+        )
+    return notes
+
+
 def _totals(goods: tuple[GoodResult, ...]) -> Totals:
     """The exact sums of the goods (and so of the lines)."""
     return Totals(
@@ -708,23 +925,30 @@ def _totals(goods: tuple[GoodResult, ...]) -> Totals:
 
 def _good_audit(good: GoodState) -> tuple[AuditStep, ...]:
     """The good's own steps: why it has its basis (its valuation's steps are shared)."""
-    supplier = good.supplier
-    if supplier is None or not supplier.benchmark_note:
-        return _basis_steps(good.valuation.basis, good.reason, None, None)
-    return _basis_steps(
-        good.valuation.basis, good.reason, supplier.benchmark_a, supplier.benchmark_note
-    )
+    return _basis_steps(good.valuation.basis, good.reason, good.basis_reason, good.estimate)
 
 
 @lru_cache(maxsize=4096)
 def _basis_steps(
-    basis: str, reason: str, benchmark_a: Decimal | None, benchmark_note: str | None
+    basis: str, reason: str, basis_reason: str, estimate: bool
 ) -> tuple[AuditStep, ...]:
     """The steps, made once and shared by every good with the same reason."""
-    steps = [AuditStep(quantity="basis", value=basis, note=reason)]
-    if benchmark_note is not None:
+    steps = [
+        AuditStep(
+            quantity="basis",
+            value=basis,
+            rule="Reg. (EU) 2023/956 Art. 7(2), Art. 8; IR 2025/2547 Art. 7",
+            note=reason,
+        ),
+        AuditStep(quantity="basis reason", value=basis_reason),
+    ]
+    if estimate:
         steps.append(
-            AuditStep(quantity="benchmark of actual data", value=benchmark_a, note=benchmark_note)
+            AuditStep(
+                quantity="estimate",
+                value="true",
+                note="actual values used under accept_unverified: not for the declaration",
+            )
         )
     return tuple(steps)
 
@@ -745,6 +969,9 @@ def _good_result(good: GoodState, trails: dict[int, ValuationTrail]) -> GoodResu
         installation_id=good.installation_id,
         route=valuation.route,
         basis=valuation.basis,
+        route_basis=valuation.route_basis,
+        basis_reason=good.basis_reason,
+        estimate=good.estimate,
         lines=good.lines,
         net_mass=good.net_mass,
         see_direct=valuation.see_direct,

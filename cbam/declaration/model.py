@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from cbam.declaration.audit import AuditStep
+from cbam.installation.model import ElectricityEvidence, Verification
 
 
 class ImportLine(NamedTuple):
@@ -44,6 +45,9 @@ class ImportLine(NamedTuple):
         The user's own reference, kept in the outputs.
     carbon_price_deduction : Decimal or None
         t CO2e deducted for a carbon price effectively paid abroad (Reg. (EU) 2023/956 Art. 9).
+    production_year : int or None
+        Evidenced year of production: the reporting period of goods imported from 2027 (IR
+        2025/2547 Art. 7(1)); ignored for 2026 imports and electricity.
 
     Examples
     --------
@@ -69,6 +73,7 @@ class ImportLine(NamedTuple):
     nitrogen_content: Decimal | None = None
     line_id: str | None = None
     carbon_price_deduction: Decimal | None = None
+    production_year: int | None = None
 
 
 class SupplierValue(BaseModel):
@@ -97,13 +102,46 @@ class SupplierValue(BaseModel):
         including a non-Annex-II precursor's indirect share in an Annex II good (IR 2025/2547
         Annex I pt 3.1).
     benchmark_a : Decimal or None
-        Column A benchmark of the good plus the m_i-weighted benchmarks of its precursors
-        (IR 2025/2620 Annex pt 3.3 Eq. 4, before the CBAM factor), t CO2e per t, when the supplier
-        data allow computing it.
+        The whole benchmark for actual data, Column A plus the m_i-weighted benchmarks of the
+        precursors (IR 2025/2620 Annex pt 3.3 Eq. 4, before the CBAM factor), t CO2e per t, when
+        the user gives it; supplier files give ``precursor_benchmark`` instead, so that the
+        good's own Column A follows the line's route.
     benchmark_note : str or None
-        How ``benchmark_a`` was obtained where a choice was made.
+        How the benchmark of actual data was obtained where a choice was made.
+    route : str or None
+        Production-route letter of the process (IR 2025/2620 / IR 2025/2621, ``"K"`` ...); the
+        customs line's ``route`` overrides it.
+    precursor_benchmark : Decimal or None
+        sum m_i x BM_i of the process's precursors (IR 2025/2620 Annex pt 3.3 Eq. 4, before the
+        CBAM factor), t CO2e per functional unit of the good; the good's own Column A is added
+        for the route of the line (None: unknown, 0: no precursors).
+    see_unit : str
+        The functional unit the SEE and ``precursor_benchmark`` are per: ``"t"`` (tonnes of
+        goods), ``"t clinker contained"`` or ``"kg N contained"`` (IR 2025/2547 Art. 4).
+    contents : dict of str to Decimal
+        Clinker or nitrogen share (0-1) per CN code, from the supplier (IR 2025/2547 Eqs. 64-66).
+    period_start, period_end : datetime.date or None
+        The reporting period of the values (IR 2025/2547 Art. 7).
+    verification : Verification or None
+        The verification of the values (Reg. (EU) 2023/956 Art. 8); None: not verified.
+    electricity_evidence : ElectricityEvidence or None
+        Evidence of Reg. (EU) 2023/956 Annex IV pt 5 for electricity.
     source : str
         The file the value came from (installation file or communication template).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from decimal import Decimal
+    >>> from cbam.installation.model import Verification
+    >>> smelter = SupplierValue(installation_id="AL-1", cn_codes=("76011010",),
+    ...     see_direct=Decimal("1.8"), route="K", precursor_benchmark=Decimal(0),
+    ...     period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31),
+    ...     verification=Verification(verifier="V", accreditation="A-1", report="R-1",
+    ...                               date=dt.date(2027, 3, 1), opinion="satisfactory"),
+    ...     source="smelter.json")
+    >>> smelter.route, smelter.reporting_year
+    ('K', 2026)
     """
 
     model_config = ConfigDict(frozen=True)
@@ -121,12 +159,37 @@ class SupplierValue(BaseModel):
     non-Annex-II precursor's indirect share in an Annex II good: IR 2025/2547 Annex I pt 3.1)."""
     benchmark_a: Decimal | None = None
     benchmark_note: str | None = None
+    route: str | None = None
+    precursor_benchmark: Decimal | None = None
+    see_unit: str = "t"
+    contents: dict[str, Decimal] = Field(default_factory=dict)
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    verification: Verification | None = None
+    electricity_evidence: ElectricityEvidence | None = None
     source: str
     """The file the value came from (installation file or communication template)."""
 
+    @property
+    def reporting_year(self) -> int | None:
+        """The calendar year of the values' reporting period; None when the period is unknown
+        or is not one calendar year (IR 2025/2547 Art. 1(5), Art. 7)."""
+        start, end = self.period_start, self.period_end
+        if start is None or end is None or start.year != end.year:
+            return None
+        if (start.month, start.day, end.month, end.day) != (1, 1, 12, 31):
+            return None
+        return start.year
+
 
 class LineResult(BaseModel):
-    """One customs line with its figures (what ``lines.csv`` holds)."""
+    """One customs line with its figures (what ``lines.csv`` holds).
+
+    ``route_basis`` names the rule that decided the benchmark's production route
+    (:data:`cbam.reference.routes.ROUTE_BASES`); ``basis_reason`` why the line has its basis
+    (:data:`cbam.declaration.eligibility.BASIS_REASONS`); ``estimate`` is true when the line
+    uses actual values that may not reach a declaration (``accept_unverified``).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -137,11 +200,14 @@ class LineResult(BaseModel):
     country_used: str
     installation_id: str | None
     route: str | None
+    route_basis: str
     year: int
     quarter: int
     period: str
     net_mass: Decimal
     basis: Literal["actual", "default"]
+    basis_reason: str
+    estimate: bool
     see_used: Decimal
     embedded_emissions: Decimal
     sefa: Decimal
@@ -204,6 +270,12 @@ class GoodResult:
     valuation: str
     """The id of the good's :class:`ValuationTrail` in :attr:`Assessment.valuations`."""
     audit: tuple[AuditStep, ...]
+    route_basis: str | None = None
+    """The rule that decided the benchmark's route (:data:`cbam.reference.routes.ROUTE_BASES`)."""
+    basis_reason: str | None = None
+    """Why the good has its basis (:data:`cbam.declaration.eligibility.BASIS_REASONS`)."""
+    estimate: bool = False
+    """True when unverified (or other-period) actual values were used: not for a declaration."""
 
 
 class DeMinimis(BaseModel):
@@ -293,6 +365,15 @@ class Assessment(BaseModel):
         Annex I), CBAM factor (Directive 2003/87/EC Art. 10a(1a)) and price (EUR).
     scenarios : dict of str to Decimal
         Cost (EUR) at each scenario price (EUR per certificate).
+    route_bases : dict of str to int
+        Customs lines per rule that decided the benchmark's production route (``row``,
+        ``single``, ``line``, ``two-letters``, ``family``, ``supplier``, ``lowest``, ``none``).
+    basis_reasons : dict of str to int
+        Customs lines per reason for their basis (``verified``, ``unverified``,
+        ``other-period``, ``no-supplier-data`` ...).
+    estimate : bool
+        True when actual values without a satisfactory verification or of another reporting
+        period were used (``accept_unverified``): an estimate, not a declaration.
     Examples
     --------
     >>> import cbam
@@ -301,7 +382,7 @@ class Assessment(BaseModel):
     (300, False, True)
     >>> good = result.goods[0]
     >>> [step.quantity for step in result.audit_of(good)][:3]
-    ['basis', 'default value (total)', 'SEE used']
+    ['basis', 'basis reason', 'default value (total)']
     """
 
     model_config = ConfigDict(frozen=True)
@@ -321,6 +402,12 @@ class Assessment(BaseModel):
     """The same imports priced in each year 2026-2034 (mark-ups and CBAM factor of that year)."""
     scenarios: dict[str, Decimal] = Field(default_factory=dict)
     """Cost at scenario prices: price (EUR) -> cost (EUR)."""
+    route_bases: dict[str, int] = Field(default_factory=dict)
+    """Customs lines per rule that decided the benchmark's production route."""
+    basis_reasons: dict[str, int] = Field(default_factory=dict)
+    """Customs lines per reason for their basis (actual or default)."""
+    estimate: bool = False
+    """True when unverified or other-period actual values were used (an estimate)."""
 
     @cached_property
     def valuation_index(self) -> dict[str, ValuationTrail]:

@@ -171,7 +171,7 @@ class _Aggregator:
         self._group(good, line).add(line)
 
     def _group(self, good: QuarterGood, line: ImportLine) -> EmissionsGroup:
-        supplier, reason = self.index.match(line.installation_id, line.cn)
+        supplier, reason = self.index.find(line.installation_id, line.cn)
         if supplier is not None:
             key: tuple[str, ...] = ("actual", supplier.installation_id)
             found = good.emissions.get(key)

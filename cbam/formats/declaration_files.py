@@ -181,6 +181,9 @@ def _good_element(good: GoodResult) -> etree._Element:
     _leaf(element, "InstallationId", good.installation_id)
     _leaf(element, "Route", good.route)
     _leaf(element, "Basis", good.basis)
+    _leaf(element, "RouteBasis", good.route_basis)
+    _leaf(element, "BasisReason", good.basis_reason)
+    _leaf(element, "Estimate", _flag(good.estimate))
     _leaf(element, "Lines", str(good.lines))
     _leaf(element, "NetMass", _figure(good.net_mass))
     _leaf(element, "SEEDirect", _opt_figure(good.see_direct))
@@ -287,6 +290,17 @@ def _tail_elements(assessment: Assessment) -> Iterator[etree._Element]:
     for note in assessment.notes:
         etree.SubElement(notes, "Note").text = note
     yield notes
+    for name, counts in (
+        ("RouteBases", assessment.route_bases),
+        ("BasisReasons", assessment.basis_reasons),
+    ):
+        element = _element(name)
+        for key, count in counts.items():
+            etree.SubElement(element, _q("Count"), key=key).text = str(count)
+        yield element
+    estimate = _element("Estimate")
+    estimate.text = _flag(assessment.estimate)
+    yield estimate
 
 
 def _piece(element: etree._Element, depth: int) -> str:
@@ -486,6 +500,9 @@ _GOOD_FIELDS = {
     "InstallationId": "installation_id",
     "Route": "route",
     "Basis": "basis",
+    "RouteBasis": "route_basis",
+    "BasisReason": "basis_reason",
+    "Estimate": "estimate",
     "Lines": "lines",
     "NetMass": "net_mass",
     "SEEDirect": "see_direct",
@@ -616,4 +633,11 @@ def read_declaration_xml(path: str | os.PathLike[str]) -> Assessment:
         "datasets": _entries(_find(root, "Datasets")),
         "notes": [n.text or "" for n in each("Notes")],
     }
+    for name, field in (("RouteBases", "route_bases"), ("BasisReasons", "basis_reasons")):
+        found = root.find(_q(name))
+        if found is not None:
+            body[field] = _entries(found)
+    flag = root.find(_q("Estimate"))
+    if flag is not None:
+        body["estimate"] = flag.text
     return _validate(body, source)

@@ -11,13 +11,14 @@ net_mass               yes       net mass in t (MWh for electricity, CN 2716 00 
 import_date            one of    date of release for free circulation, YYYY-MM-DD
 year + quarter         these     instead of import_date: the year and quarter (1-4 or Q1-Q4)
 installation_id        no        the producing installation (matches supplier data)
-route                  no        production route indicator (A)...(L) of the default value
+route                  no        production route letter (A)...(L) (see docs: production routes)
 procedure              no        customs procedure code (e.g. 4000)
 supplementary_units    no        quantity in the CN supplementary unit
 clinker_content        no        share of clinker (0-1) for cement (IR 2025/2547 Eq. 64-65)
 nitrogen_content       no        share of nitrogen (0-1) for fertilisers (Eq. 66)
 line_id                no        the user's own reference, kept in the outputs
 carbon_price_deduction no        t CO2e deducted for a carbon price paid abroad (Art. 9)
+production_year        no        evidenced year of production (IR 2025/2547 Art. 7(1), from 2027)
 =====================  ========  =============================================================
 
 A row that breaks a rule is an :class:`~cbam.errors.InputError` naming file, row and column; no
@@ -72,6 +73,7 @@ OPTIONAL = (
     "nitrogen_content",
     "line_id",
     "carbon_price_deduction",
+    "production_year",
 )
 COLUMNS = REQUIRED + OPTIONAL
 
@@ -177,7 +179,7 @@ def parse_line(values: dict[str, str], row: int, year: int | None) -> ImportLine
             f"the line was imported in {line_year}, outside the assessed year {year}",
             field="import_date" if import_date else "year",
         )
-    route = _identifier(values.get("route", "").strip().strip("()").upper(), "route")
+    route = _route(values.get("route", ""))
     return ImportLine(
         row=row,
         cn=cn8,
@@ -196,7 +198,31 @@ def parse_line(values: dict[str, str], row: int, year: int | None) -> ImportLine
         carbon_price_deduction=_decimal(
             values.get("carbon_price_deduction", ""), "carbon_price_deduction"
         ),
+        production_year=_production_year(values.get("production_year", ""), line_year),
     )
+
+
+def _route(text: str) -> str | None:
+    """A route letter A-L ("(C)", "c"); empty is None; anything else names the column."""
+    if not text.strip():
+        return None
+    from cbam.reference.routes import route_letter
+
+    return route_letter(text)
+
+
+def _production_year(text: str, import_year: int) -> int | None:
+    """The evidenced production year (IR 2025/2547 Art. 7(1)): a year not after the import."""
+    text = text.strip()
+    if not text:
+        return None
+    year = parse_year(text, "production_year")
+    if year > import_year or year < 1900:
+        raise InputError(
+            f"{year} is not a production year of goods imported in {import_year}",
+            field="production_year",
+        )
+    return year
 
 
 #: Byte-order marks of encodings a "CSV" export sometimes has instead of UTF-8.
@@ -345,7 +371,11 @@ class LineReader:
         self._good_texts = at("cn_code", "country", "route", "installation_id")
         self._when_texts = at("import_date", "year", "quarter")
         self._other_texts = at(
-            "procedure", "supplementary_units", "clinker_content", "nitrogen_content"
+            "procedure",
+            "supplementary_units",
+            "clinker_content",
+            "nitrogen_content",
+            "production_year",
         )
         self._mass_at, self._deduction_at, self._line_id_at = (
             index.get(c, width) for c in ("net_mass", "carbon_price_deduction", "line_id")
@@ -354,7 +384,7 @@ class LineReader:
         """Columns without a header: a value there is refused, never ignored."""
         self._goods: dict[Any, tuple[str, str, str | None, str | None]] = {}
         self._whens: dict[Any, tuple[dt.date | None, int, int]] = {}
-        self._others: dict[Any, tuple[Any, Any, Any, Any]] = {}
+        self._others: dict[Any, tuple[Any, Any, Any, Any, Any]] = {}
 
     def lines(self, rows: Iterable[list[str]], first: int = 2) -> Iterator[ImportLine]:
         """The lines of ``rows``, numbered from ``first`` (header = row 1); blank rows skipped."""
@@ -372,7 +402,12 @@ class LineReader:
                 good = goods.get(good_texts(cells))
                 when = whens.get(when_texts(cells))
                 other = others.get(other_texts(cells))
-                if good is not None and when is not None and other is not None:
+                if (
+                    good is not None
+                    and when is not None
+                    and other is not None
+                    and (other[4] is None or other[4] <= when[1])
+                ):
                     mass = quick_figure(cells[mass_at])
                     raw = cells[deduction_at]
                     deduction = quick_figure(raw) if raw else None
@@ -383,11 +418,11 @@ class LineReader:
                         and not (line_id and _ODD_ID.search(line_id))
                     ):
                         cn, country, route, installation = good
-                        procedure, units, clinker, nitrogen = other
+                        procedure, units, clinker, nitrogen, produced = other
                         yield ImportLine(
                             number, cn, country, mass, when[1], when[2], when[0],
                             installation, route, procedure, units, clinker, nitrogen,
-                            line_id or None, deduction,
+                            line_id or None, deduction, produced,
                         )  # fmt: skip
                         continue
                 cells.pop()
@@ -432,6 +467,7 @@ class LineReader:
             line.supplementary_units,
             line.clinker_content,
             line.nitrogen_content,
+            line.production_year,
         )
         return line
 

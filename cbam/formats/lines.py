@@ -96,11 +96,18 @@ def _probe(good: GoodState, period: Period) -> list[object]:
 def _slot_order() -> Any:
     """Where each slot sits among the columns: the same for every good (any stand-in will do)."""
     valuation = SimpleNamespace(
-        cn="", country_used="", route=None, basis="", see_used=None, sefa=None
+        cn="", country_used="", route=None, route_basis="", basis="", see_used=None, sefa=None
     )
-    good = SimpleNamespace(valuation=valuation, country="", installation_id=None, label="")
+    stand_in = SimpleNamespace(
+        valuation=valuation,
+        country="",
+        installation_id=None,
+        label="",
+        basis_reason="",
+        estimate=False,
+    )
     period = SimpleNamespace(year=0, quarter=0, label="", price=None, assumption=False)
-    cells = _probe(cast(GoodState, good), cast(Period, period))
+    cells = _probe(cast(GoodState, stand_in), cast(Period, period))
     order = [v.index for v in cells if isinstance(v, _Slot)]
     # write_line builds its cells in the columns' order; reorder only if the columns moved.
     return None if order == sorted(order) else itemgetter(*order)

@@ -163,7 +163,10 @@ GOODS_COLUMNS = (
     _Column("Country used", 10),
     _Column("Installation", 18),
     _Column("Route", 8),
+    _Column("Route basis", 11),
     _Column("Basis", 9),
+    _Column("Basis reason", 16),
+    _Column("Estimate", 9),
     _Column("Why this basis", 40),
     _Column("Lines", 8, INTEGER),
     _Column("Net mass (t / MWh)", 16, MASS),
@@ -194,7 +197,10 @@ def _good_row(good: GoodResult) -> list[Any]:
         good.country_used,
         good.installation_id,
         good.route,
+        good.route_basis,
         good.basis,
+        good.basis_reason,
+        good.estimate,
         basis.note if basis else None,
         good.lines,
         good.net_mass,
@@ -380,6 +386,13 @@ def _write_summary(sheet: _Sheet, assessment: Assessment, lines_note: str | None
         sheet.write(2, note or None, styles.wrap)
         sheet.rows += 1
 
+    if assessment.estimate:
+        item(
+            "Status",
+            "ESTIMATE",
+            note="actual values without a satisfactory verification or of another reporting "
+            "period were used (accept_unverified): not for the declaration",
+        )
     item("About this workbook", "cbam report", note=NOTICE)
     item("Exact values", "see JSON / CSV", note=EXACT_NOTE)
     item("Year", assessment.year, INTEGER)
@@ -426,6 +439,15 @@ def _write_summary(sheet: _Sheet, assessment: Assessment, lines_note: str | None
         section("Scenario prices")
         for price, cost in assessment.scenarios.items():
             item(f"Cost at {price} EUR per certificate", cost, EUR)
+
+    for title, counts in (
+        ("Production route of the benchmark (lines per route_basis)", assessment.route_bases),
+        ("Basis reasons (lines)", assessment.basis_reasons),
+    ):
+        if counts:
+            section(title)
+            for key, count in counts.items():
+                item(key, count, INTEGER)
 
     section("Datasets used")
     for key, label in assessment.datasets.items():

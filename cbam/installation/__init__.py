@@ -14,7 +14,6 @@ from cbam.installation.model import (
     load_installation,
     parse_installation,
 )
-from cbam.installation.report import see_report
 from cbam.installation.result import InstallationResult, PrecursorResult, ProcessResult
 from cbam.installation.see import compute_see
 
@@ -29,5 +28,4 @@ __all__ = [
     "installation_json_schema",
     "load_installation",
     "parse_installation",
-    "see_report",
 ]

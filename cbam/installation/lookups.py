@@ -1,10 +1,11 @@
 """The reference data the installation engine needs, behind a Protocol so tests can fake it.
 
-The engine asks four questions: what category (and so sector, Annex II status) a good is in,
-which CN codes a category holds, the grid emission factor of a country (IR 2025/2621 Annex II)
-and the default value of a precursor (IR 2025/2621 Annex I, or Annex IV when the country of
-production is unknown). :class:`PackagedLookups` answers them from the library's packaged
-datasets (``cbam.goods``, ``cbam.reference.factors``, ``cbam.reference.defaults``), imported
+The engine asks five questions: what category (and so sector, Annex II status) a good is in,
+which CN codes a category holds, the grid emission factor of a country (IR 2025/2621 Annex II),
+the default value of a precursor (IR 2025/2621 Annex I, or Annex IV when the country of
+production is unknown) and the production-route letters of a CN code (IR 2025/2620/2621).
+:class:`PackagedLookups` answers them from the library's packaged datasets (``cbam.goods``,
+``cbam.reference.factors``, ``cbam.reference.defaults``, ``cbam.reference.routes``), imported
 lazily so that the engine loads even where a dataset is missing.
 """
 
@@ -93,6 +94,10 @@ class ReferenceLookups(Protocol):
         """IR 2025/2621 Annex I value for ``country``; Annex IV when ``country`` is None."""
         ...
 
+    def route_letters(self, cn: str) -> frozenset[str]:
+        """The production-route letters of a CN code in IR 2025/2620 or IR 2025/2621."""
+        ...
+
 
 class PackagedLookups:
     """:class:`ReferenceLookups` answered by the library's packaged reference data."""
@@ -106,6 +111,9 @@ class PackagedLookups:
 
     def grid_factor(self, country: str) -> FactorLike:
         return cast(FactorLike, _module("cbam.reference.factors").grid_factor(country))
+
+    def route_letters(self, cn: str) -> frozenset[str]:
+        return cast(frozenset[str], _module("cbam.reference.routes").route_letters(cn))
 
     def default_value(self, cn: str, country: str | None, *, route: str | None) -> DefaultLike:
         defaults = _module("cbam.reference.defaults")

@@ -277,20 +277,152 @@ class Precursor(_Strict):
     def _country(cls, value: str | None) -> str | None:
         return None if value is None else _checked(validate_country, value)
 
+    @field_validator("route")
+    @classmethod
+    def _route(cls, value: str | None) -> str | None:
+        return None if value is None else _checked(_route_letter, value)
+
+
+#: The verifier's opinions interfaces.md names. Only the first two conclude with reasonable
+#: assurance that the report is free of material misstatements and non-conformities (Reg. (EU)
+#: 2023/956 Annex VI pt 1(b); IR 2025/2546 Annex 2.6(a)).
+OPINIONS = ("satisfactory", "satisfactory with comments", "not satisfactory")
+
+
+class Verification(_Strict):
+    """The verification of the installation's report (Reg. (EU) 2023/956 Art. 8, Annex VI;
+    IR 2025/2546 Annex 1.2, 1.3, 2.6).
+
+    ``verifier`` (name), ``accreditation`` (accreditation number), ``report`` (the
+    verification report's identifier), ``date`` (of the verification statement) and
+    ``opinion`` (one of :data:`OPINIONS`); ``accreditation_body`` and
+    ``accreditation_country`` (the national accreditation body and its Member State) where
+    known. A block without an opinion is incomplete: the values count as unverified.
+
+    >>> Verification(verifier="V", opinion="Satisfactory with comments").opinion
+    'satisfactory with comments'
+    """
+
+    verifier: Name | None = None
+    accreditation: Text | None = None
+    accreditation_body: Name | None = None
+    accreditation_country: Text | None = None
+    report: Text | None = None
+    date: dt.date | None = None
+    opinion: Literal["satisfactory", "satisfactory with comments", "not satisfactory"] | None = None
+
+    @field_validator("opinion", mode="before")
+    @classmethod
+    def _opinion(cls, value: object) -> object:
+        if isinstance(value, str):
+            folded = " ".join(value.split()).casefold()
+            if folded not in OPINIONS:
+                raise ValueError(f"opinion must be one of {', '.join(repr(o) for o in OPINIONS)}")
+            return folded
+        return value
+
+
+#: The functional units an activity level may be given in (IR 2025/2547 Art. 4): tonnes of goods
+#: (the default, Art. 4(2)), tonnes of clinker contained (cement, Art. 4(5)) or kilograms of
+#: nitrogen contained (fertilisers, Art. 4(4)); the spellings of :mod:`cbam.goods`.
+FUNCTIONAL_UNITS: dict[str, str] = {
+    "t": "t",
+    "t clinker": "t clinker contained",
+    "t clinker contained": "t clinker contained",
+    "kg n": "kg N contained",
+    "kg n contained": "kg N contained",
+}
+
+#: A content share (0-1) for the process's every CN code, or one per CN code.
+Contents = Fraction | dict[str, Fraction]
+
+
+class ElectricityEvidence(_Strict):
+    """Evidence that imported electricity meets Reg. (EU) 2023/956 Annex IV pt 5 (a)-(e).
+
+    Each key names the document that shows one criterion (IR 2025/2547 Annex II D.2.4):
+    ``ppa`` (a) the power purchase agreement between the declarant and the producer;
+    ``connection`` (b) the direct connection, or the hourly no-congestion record;
+    ``nomination`` (d) the firm nomination of interconnection capacity matched hour by hour;
+    ``monthly_reports`` (e) the accredited verifier's certification from monthly interim
+    reports. Criterion (c), at most 550 g CO2 of fossil origin per kWh, is checked on the
+    process's own SEE. ``declarant_eori``: the declarant the addendum covers (Art. 8(4)).
+
+    >>> ElectricityEvidence(ppa="PPA-7", connection="direct line").nomination is None
+    True
+    """
+
+    ppa: str | None = None
+    connection: str | None = None
+    nomination: str | None = None
+    monthly_reports: str | None = None
+    declarant_eori: str | None = None
+
 
 class Process(_Strict):
-    """A production process (IR 2025/2547 Annex II A.4) and what flows into and out of it."""
+    """A production process (IR 2025/2547 Annex II A.4) and what flows into and out of it.
+
+    ``route``: the production-route letter of IR 2025/2620 / IR 2025/2621 (``"K"`` primary
+    aluminium ...), checked against the routes of the process's CN codes when it is computed.
+    ``functional_unit``: the unit of ``activity_level`` when it is not tonnes of goods (IR
+    2025/2547 Art. 4(4)-(5)); ``clinker_content`` / ``nitrogen_content``: the share (0-1) per
+    CN code (or one for all) that turns an SEE per functional unit into one per tonne of goods
+    (Annex III Eqs. 64-66). ``electricity_evidence``: Annex IV pt 5 evidence for electricity.
+    """
 
     id: Name = Field(min_length=1)
     name: Name | None = None
     good: Text = Field(min_length=1, description="aggregated goods category or a CN code")
     cn_codes: tuple[str, ...] = ()
+    route: str | None = None
     activity_level: Num = Field(description="t of goods produced in the period (MWh: electricity)")
+    functional_unit: str = "t"
+    clinker_content: Contents | None = None
+    nitrogen_content: Contents | None = None
     direct_emissions: NonNeg | None = None
     heat: Heat = Heat()
     waste_gas: WasteGas = WasteGas()
     electricity: Electricity = Electricity()
+    electricity_evidence: ElectricityEvidence | None = None
     precursors: tuple[Precursor, ...] = ()
+
+    @field_validator("route")
+    @classmethod
+    def _route(cls, value: str | None) -> str | None:
+        return None if value is None else _checked(_route_letter, value)
+
+    @field_validator("functional_unit")
+    @classmethod
+    def _unit(cls, value: str) -> str:
+        unit = FUNCTIONAL_UNITS.get(" ".join(value.split()).casefold())
+        if unit is None:
+            raise ValueError(
+                f"{value!r} is not a functional unit; use 't' (tonnes of goods), "
+                "'t clinker contained' or 'kg N contained' (IR 2025/2547 Art. 4)"
+            )
+        return unit
+
+    @field_validator("clinker_content", "nitrogen_content")
+    @classmethod
+    def _contents(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {_checked(validate_cn, code): share for code, share in value.items()}
+        return value
+
+    def content(self, cn: str) -> Decimal | None:
+        """The clinker or nitrogen share (0-1) of CN code ``cn``, whichever the file gives.
+
+        >>> Process(id="P1", good="cement", activity_level=1,
+        ...         clinker_content={"25232900": "0.8"}).content("25232900")
+        Decimal('0.8')
+        """
+        for given in (self.clinker_content, self.nitrogen_content):
+            if isinstance(given, dict):
+                if cn in given:
+                    return given[cn]
+            elif given is not None:
+                return given
+        return None
 
     @field_validator("activity_level")
     @classmethod
@@ -322,6 +454,9 @@ class Installation(BaseModel):
     reporting_period : ReportingPeriod or None
         Start and end date of the reporting period (IR 2025/2547 Art. 13; a calendar year by
         default); its end year sets the default-value mark-up of purchased precursors.
+    verification : Verification or None
+        The verification of the report (Reg. (EU) 2023/956 Art. 8): verifier, accreditation,
+        report, date and opinion.
     source_streams : tuple of SourceStream
         Combustion, process, mass-balance, PFC and N2O streams (IR 2025/2547 Annex II B), each
         attributed to a process; activity data in t or the fuel's unit, NCV in GJ per unit,
@@ -361,6 +496,7 @@ zero: no goods were produced, so no specific embedded emissions exist (IR 2025/2
 
     installation: InstallationInfo
     reporting_period: ReportingPeriod | None = None
+    verification: Verification | None = None
     source_streams: tuple[SourceStream, ...] = ()
     processes: tuple[Process, ...] = Field(min_length=1)
 
@@ -375,6 +511,12 @@ zero: no goods were produced, so no specific embedded emissions exist (IR 2025/2
 # --------------------------------------------------------------------------------------------
 # Loading and checking
 # --------------------------------------------------------------------------------------------
+
+
+def _route_letter(value: str) -> str:
+    from cbam.reference.routes import route_letter
+
+    return route_letter(value)
 
 
 def _checked(validator: Any, value: str) -> str:

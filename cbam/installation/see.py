@@ -268,8 +268,65 @@ class _Context:
 
     # --- one process ----------------------------------------------------------------------
 
+    def _check_route(self, where: str, route: str | None, codes: Sequence[str], what: str) -> None:
+        """A route letter must be one the CN codes have in IR 2025/2620 or IR 2025/2621."""
+        if route is None or not codes:
+            return
+        try:
+            letters = frozenset().union(*(self.lookups.route_letters(c) for c in codes))
+        except ImportError as exc:
+            raise _missing("the benchmarks (cbam.reference.routes)", exc) from None
+        if route not in letters:
+            known = ", ".join(f"({r})" for r in sorted(letters)) or "none: the benchmark "
+            known += "" if letters else "does not vary by route"
+            raise InputError(
+                f"route ({route}) is not a production route of {what} in IR 2025/2620 or "
+                f"IR 2025/2621 (routes: {known})",
+                source=self.source,
+                location=where,
+                field="route",
+            )
+
+    def _check_process(self, i: int, process: Process, category: CategoryLike) -> None:
+        """Route and functional unit of a process (IR 2025/2547 Art. 4; IR 2025/2620)."""
+        where = f"processes[{i}]"
+        codes = process.cn_codes or tuple(self.lookups.category_cns(category.name))
+        self._check_route(where, process.route, codes, f"{category.name} ({', '.join(codes)})")
+        unit = getattr(category, "functional_unit", "t")
+        if process.functional_unit not in ("t", unit):
+            raise InputError(
+                f"{category.name} has the functional unit {unit!r} (IR 2025/2547 Art. 4), not "
+                f"{process.functional_unit!r}",
+                source=self.source,
+                location=where,
+                field="functional_unit",
+            )
+        if process.electricity_evidence is not None and category.sector != "electricity":
+            raise InputError(
+                "electricity_evidence belongs to a process producing electricity "
+                "(Reg. (EU) 2023/956 Annex IV pt 5)",
+                source=self.source,
+                location=where,
+                field="electricity_evidence",
+            )
+        for j, pre in enumerate(process.precursors):
+            if pre.route is None or pre.from_process is not None:
+                continue
+            code = pre.cn or (
+                compact_cn(pre.good)[:8] if pre.good and compact_cn(pre.good).isdigit() else None
+            )
+            pre_codes = (
+                (code,)
+                if code
+                else tuple(self.lookups.category_cns(self._precursor_category(pre, where).name))
+            )
+            self._check_route(
+                f"{where}.precursors[{j}]", pre.route, pre_codes, ", ".join(pre_codes)
+            )
+
     def _process(self, i: int, process: Process, attribution: Attribution) -> ProcessResult:
         category = self.categories[process.id]
+        self._check_process(i, process, category)
         notes = list(attribution.notes)
         al = process.activity_level
         precursors = [
@@ -462,13 +519,13 @@ class _Context:
             self.notes.append(self.year_note)
         choice = None
         if pre.cn is not None:
-            dv = self._lookup_default(pre.cn, pre, where, field="cn")
+            dv, choice = self._lookup_default(pre.cn, pre, where, field="cn")
         elif pre.good is not None and compact_cn(pre.good).isdigit():
             try:
                 cn = validate_cn(pre.good)
             except CbamError as exc:
                 raise exc.located(source=self.source, location=where, field="good") from None
-            dv = self._lookup_default(cn, pre, where, field="good")
+            dv, choice = self._lookup_default(cn, pre, where, field="good")
         else:
             dv, choice = self._highest_default(cat, pre, where, year)
 
@@ -531,13 +588,44 @@ class _Context:
 
     def _lookup_default(
         self, cn: str, pre: Precursor, where: str, *, field: str, route: str | None = None
-    ) -> DefaultLike:
+    ) -> tuple[DefaultLike, str | None]:
         try:
-            return self.lookups.default_value(cn, pre.country, route=route or pre.route)
+            return self._default_by_route(cn, pre.country, route or pre.route)
         except CbamError as exc:
             raise exc.located(source=self.source, location=where, field=field) from None
         except ImportError as exc:
             raise _missing("the default values (cbam.reference.defaults)", exc) from None
+
+    def _default_by_route(
+        self, cn: str, country: str | None, route: str | None
+    ) -> tuple[DefaultLike, str | None]:
+        """The default value of the row of ``route``; where the table has no row of that route,
+        the row(s) it has: the one, or the highest of several (conservative; IR 2025/2621
+        Annex I gives the route of each row)."""
+        try:
+            return self.lookups.default_value(cn, country, route=route), None
+        except InputError as exc:
+            if exc.field != "route":
+                raise
+        candidates: list[DefaultLike] = []
+        for letter in (None, *_ROUTE_LETTERS):
+            try:
+                candidates.append(self.lookups.default_value(cn, country, route=letter))
+            except (InputError, ReferenceDataError):
+                continue
+            if letter is None:
+                break
+        if not candidates:
+            raise NoValueError(f"no default value for CN {cn}", field="cn")
+        year = self.markup_year or FIRST_YEAR
+        best = max(candidates, key=lambda dv: dv.value_used(year))
+        wanted = f"route ({route})" if route else "no route"
+        note = (
+            f"CN {cn} from {country or 'an unknown country'}: {wanted} does not pick one default-"
+            f"value row; the row of route ({best.route}) applies"
+            + (" (the highest, conservative)" if len(candidates) > 1 else "")
+        )
+        return best, note
 
     def _highest_default(
         self, cat: CategoryLike, pre: Precursor, where: str, year: int
@@ -551,7 +639,7 @@ class _Context:
         skipped: list[str] = []
         for cn in cns:
             try:
-                candidates.append(self.lookups.default_value(cn, pre.country, route=pre.route))
+                candidates.append(self._default_by_route(cn, pre.country, pre.route)[0])
                 continue
             except NoValueError as exc:
                 skipped.append(f"{cn}: {exc.reason}")

@@ -26,6 +26,15 @@ def _notes_path(out_dir: Path | None) -> Path:
     return DATA_NOTES if DATA_NOTES.parent.is_dir() else DATA_DIR / "data-notes.md"
 
 
+def _route_notes(out_dir: Path | None, notes: Path) -> None:
+    """The default-value rows whose production route Column B does not decide: regenerated
+    from the packaged data once both datasets are in place (not for a conversion into --out)."""
+    if out_dir is None:
+        from cbam.reference.routes import write_route_notes
+
+        write_route_notes(notes)
+
+
 def run_import(kind: str, source: Path, out_dir: Path | None = None) -> list[DatasetInfo]:
     """Convert ``source`` of the given kind into ``out_dir`` (default: the packaged data)."""
     data_dir = out_dir or DATA_DIR
@@ -35,11 +44,15 @@ def run_import(kind: str, source: Path, out_dir: Path | None = None) -> list[Dat
     if kind == "defaults":
         from cbam.reference.convert_defaults import convert_default_values
 
-        return [convert_default_values(source, data_dir, notes)]
+        infos = [convert_default_values(source, data_dir, notes)]
+        _route_notes(out_dir, notes)
+        return infos
     if kind == "benchmarks":
         from cbam.reference.convert_benchmarks import convert_benchmarks
 
-        return [convert_benchmarks(source, data_dir)]
+        infos = [convert_benchmarks(source, data_dir)]
+        _route_notes(out_dir, notes)
+        return infos
     if kind == "cn-codes":
         from cbam.reference.convert_cn_codes import convert_cn_codes
 

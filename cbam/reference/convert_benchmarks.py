@@ -24,9 +24,10 @@ from typing import Any
 
 from cbam.codes import validate_cn
 from cbam.errors import InputError, ReferenceDataError
+from cbam.files import write_text_atomic
 from cbam.goods import good
 from cbam.reference.cells import to_decimal
-from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file, write_atomic
+from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file
 from cbam.xlsxfile import open_workbook
 
 SHEET = "Benchmarks"
@@ -193,7 +194,7 @@ def convert_benchmarks(workbook: str | Path, data_dir: Path = DATA_DIR) -> Datas
         writer.writerow(
             [item.cn, item.column, item.route or "", item.period or "", str(item.value), item.row]
         )
-    write_atomic(data_dir / FILE, buffer.getvalue())
+    write_text_atomic(data_dir / FILE, buffer.getvalue())
     info = DatasetInfo(
         id="benchmarks",
         title="CBAM benchmarks (Column A: process benchmark; Column B: including precursors)",

@@ -17,13 +17,14 @@ from typing import Any
 
 from cbam.codes import compact_cn, format_cn, validate_cn
 from cbam.errors import InputError, ReferenceDataError
+from cbam.files import write_text_atomic
 from cbam.goods import (
     CATALOGUE_COLUMNS,
     CATALOGUE_FILE,
     annex_i_category,
     category_from_template,
 )
-from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file, write_atomic
+from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file
 from cbam.xlsxfile import open_workbook
 
 SHEET = "Parameters_CNCodes"
@@ -174,7 +175,7 @@ def convert_cn_codes(workbook: str | Path, data_dir: Path = DATA_DIR) -> Dataset
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CATALOGUE_COLUMNS)
     writer.writerows(rows)
-    write_atomic(data_dir / CATALOGUE_FILE, buffer.getvalue())
+    write_text_atomic(data_dir / CATALOGUE_FILE, buffer.getvalue())
 
     source = path.name
     opened = open_workbook(path)

@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from cbam.codes import OTHER, compact_cn, iso_from_name
 from cbam.errors import InputError, UnknownCountryError
+from cbam.files import write_text_atomic
 from cbam.reference.cells import NO_VALUE_TEXTS, route_indicators, to_decimal
 from cbam.reference.default_rows import (
     CONTINUATION,
@@ -42,7 +43,7 @@ from cbam.reference.default_rows import (
     rows_to_csv,
     unknown_rows_to_csv,
 )
-from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file, write_atomic
+from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file
 from cbam.rules import Sector, markup
 from cbam.xlsxfile import open_workbook, reading
 
@@ -554,7 +555,7 @@ def _write_notes_section(notes_path: Path, key: str, body: str) -> None:
         text = pattern.sub(lambda _: section, text)
     else:
         text = text.rstrip("\n") + "\n\n" + section
-    write_atomic(notes_path, text)
+    write_text_atomic(notes_path, text)
 
 
 def _annex_i_notes(parsed: ParsedDefaults) -> str:
@@ -595,7 +596,7 @@ def convert_default_values(
     ``notes_path`` (skipped when None).
     """
     parsed = read_default_values_workbook(Path(workbook), files=(DEFAULT_VALUES_CSV,))
-    write_atomic(Path(data_dir) / DEFAULT_VALUES_CSV, rows_to_csv(parsed.rows))
+    write_text_atomic(Path(data_dir) / DEFAULT_VALUES_CSV, rows_to_csv(parsed.rows))
     record(parsed.info, Path(data_dir))
     if notes_path is not None:
         _write_notes_section(Path(notes_path), "default_values", _annex_i_notes(parsed))
@@ -878,7 +879,7 @@ def convert_unknown_country_defaults(
                 source=str(legal_text),
                 location=f"line {r.row}",
             )
-    write_atomic(Path(data_dir) / UNKNOWN_COUNTRY_CSV, unknown_rows_to_csv(parsed.rows))
+    write_text_atomic(Path(data_dir) / UNKNOWN_COUNTRY_CSV, unknown_rows_to_csv(parsed.rows))
     record(parsed.info, Path(data_dir))
     if notes_path is not None:
         _write_notes_section(

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from cbam.codes import iso_from_name
 from cbam.errors import ReferenceDataError, UnknownCountryError
+from cbam.files import write_text_atomic
 from cbam.reference.cells import to_decimal
-from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file, write_atomic
+from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file
 
 GRID_FILE = "grid_factors.csv"
 ELECTRICITY_FILE = "electricity_factors.csv"
@@ -159,7 +160,7 @@ def convert_factors(legal_text: str | Path, data_dir: Path = DATA_DIR) -> tuple[
             electricity,
         ),
     ):
-        write_atomic(data_dir / file, _csv(entries))
+        write_text_atomic(data_dir / file, _csv(entries))
         info = DatasetInfo(
             id=dataset_id,
             title=title,

@@ -15,7 +15,7 @@ row whose code is a prefix of it; "see below" headings never answer. The mark-up
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -396,6 +396,40 @@ class DefaultValueTable(_Table):
             )
         fallback = f"{reason}; {act} 'Other countries and territories' applies"
         return _result(entry, used_route, cn=code, country=iso, info=self.info, fallback=fallback)
+
+    def answering_rows(self) -> Iterator[tuple[DefaultRow, tuple[str, ...]]]:
+        """Every row that can answer a lookup, with its effective route letters (a row without
+        a letter borrows that of the "Other countries" row of the same description).
+
+        >>> row, routes = next(packaged_defaults().answering_rows())
+        >>> row.country, routes
+        ('AL', ())
+        """
+        for by_code in self._index.codes.values():
+            for entries in by_code.values():
+                for entry in entries:
+                    yield entry.row, entry.routes
+
+    def lookup_all(self, cn: str | int, country: str) -> tuple[DefaultValue, ...]:
+        """Every default value of ``cn`` from ``country``: one, or one per production route
+        where the rows differ by route (grey (A) and white (B) clinker), IR 2025/2621 Annex I.
+
+        Same fall-backs and errors as :meth:`lookup`, but never an error for a missing route.
+
+        >>> [(v.route, v.total) for v in packaged_defaults().lookup_all("25231000", "DZ")]
+        [('A', Decimal('1.28')), ('B', Decimal('1.34'))]
+        """
+        try:
+            return (self.lookup(cn, country),)
+        except InputError as exc:
+            if exc.field != "route":
+                raise
+        code = validate_cn(cn)
+        entries = self._index.match(validate_country(country), code) or self._index.match(
+            OTHER, code
+        )
+        letters = sorted({letter for entry in entries for letter in entry.routes})
+        return tuple(self.lookup(code, country, route=letter) for letter in letters)
 
 
 class UnknownCountryDefaults(_Table):

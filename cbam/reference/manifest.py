@@ -85,11 +85,6 @@ def dataset(dataset_id: str) -> DatasetInfo:
         ) from None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (:func:`cbam.files.write_text_atomic`)."""
-    write_text_atomic(path, text)
-
-
 def record(info: DatasetInfo, data_dir: Path = DATA_DIR) -> None:
     """Add or replace ``info`` in the manifest of ``data_dir`` (used by the converters)."""
     manifest = data_dir / "manifest.json"
@@ -99,5 +94,5 @@ def record(info: DatasetInfo, data_dir: Path = DATA_DIR) -> None:
         raw = {"datasets": {}}
     raw["datasets"][info.id] = info.model_dump(mode="json")
     raw["datasets"] = dict(sorted(raw["datasets"].items()))
-    write_atomic(manifest, json.dumps(raw, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(manifest, json.dumps(raw, indent=2, ensure_ascii=False) + "\n")
     load_manifest.cache_clear()

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from cbam.declaration.assess import EXACT, assess
 from cbam.declaration.model import LineResult, SupplierValue
-from cbam.declaration.suppliers import load_suppliers
 from cbam.errors import InputError
 from cbam.formats.imports import ImportLine, read_imports
+from cbam.formats.installation_files import load_suppliers
+from tests.verified import VERIFIED_2026
 
 D = Decimal
 
@@ -54,6 +55,7 @@ SUPPLIER = SupplierValue(
     see_total_definitive=D("2.1"),
     benchmark_a=D("1.4"),
     source="test",
+    **VERIFIED_2026,
 )
 
 
@@ -72,11 +74,13 @@ def test_supplier_matching_and_reasons() -> None:
     notes = {
         g.installation_id: s.note for g in result.goods for s in g.audit if s.quantity == "basis"
     }
-    assert notes["TW-1"] == "actual values of the installation (test)" or (
+    assert (notes["TW-1"] or "").startswith("actual values of the installation (test)") or (
         "communicated no value for CN 73181595" in (notes["TW-1"] or "")
     )
     reasons = [s.note for g in result.goods for s in g.audit if s.quantity == "basis"]
-    assert "actual values of the installation (test)" in reasons
+    assert "actual values of the installation (test); verified: opinion 'satisfactory'" in " ".join(
+        n or "" for n in reasons
+    )
     assert any("communicated no value for CN 73181595" in (n or "") for n in reasons)
     assert notes["NOPE"] == "no supplier data for the installation: default value"
     assert notes[None] == "no installation given: default value"
@@ -110,6 +114,7 @@ def test_no_netting_across_goods() -> None:
         see_direct=D("0.05"),
         source="t",
         benchmark_a=D("0.295"),
+        **VERIFIED_2026,
     )
     lines = [
         line(2, "72031000", "IN", "1000", installation="IN-DRI"),

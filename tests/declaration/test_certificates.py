@@ -75,8 +75,11 @@ def test_b4_electricity_from_turkiye(spec_dir: Path) -> None:
 
 
 def test_b7_surplus_counts_zero_and_is_not_netted() -> None:
-    # Actual DRI at 0.05 t/t against 0.975 x 0.295 of free allocation per tonne.
-    line = cost_line("72031000", "IN", D(1000), 2026, see_direct=D("0.05"), price=D(80))
+    # Actual DRI at 0.05 t/t against 0.975 x 0.295 of free allocation per tonne (DRI made
+    # from ore without precursors: Column A 0.295 plus nothing).
+    line = cost_line(
+        "72031000", "IN", D(1000), 2026, see_direct=D("0.05"), benchmark_a=D("0.295"), price=D(80)
+    )
     assert line.free_allocation == D(1000) * D("0.975") * D("0.295")
     assert line.certificates == 0
     assert line.summary()["cost_eur"] == 0
@@ -85,11 +88,18 @@ def test_b7_surplus_counts_zero_and_is_not_netted() -> None:
 
 def test_actual_values_of_annex_ii_goods_count_direct_only() -> None:
     line = cost_line(
-        "73181542", "CN", D(10), 2026, see_direct=D("2.0"), see_indirect=D("0.4"), price=D(70)
+        "73181542",
+        "CN",
+        D(10),
+        2026,
+        see_direct=D("2.0"),
+        see_indirect=D("0.4"),
+        benchmark_a=D("1.4"),
+        price=D(70),
     )
     assert line.basis == "actual" and not line.indirect_counted
     assert line.see_used == D("2.0")
-    assert line.benchmark_column == "A"
+    assert line.benchmark_column == "user"
 
 
 def test_actual_values_of_cement_count_indirect() -> None:

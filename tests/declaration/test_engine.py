@@ -53,12 +53,15 @@ def test_b1_grey_clinker_from_china_by_hand(tmp_path: Path) -> None:
     assert result.totals.certificates == due
     good = result.goods[0]
     assert (good.basis, good.route, good.benchmark_column) == ("default", "A", "B")
-    assert [s.quantity for s in good.audit] == ["basis"]
+    assert [s.quantity for s in good.audit] == ["basis", "basis reason"]
+    assert (good.route_basis, good.basis_reason) == ("line", "no-installation")
     assert [s.quantity for s in result.audit_of(good)] == [
         "basis",
+        "basis reason",
         "default value (total)",
         "SEE used",
         "benchmark",
+        "route basis",
         "CBAM factor 2026",
         "CSCF",
         "SEFA",

@@ -46,6 +46,7 @@ from cbam.formats.declaration_files import (
 )
 from cbam.formats.lines import COLUMNS, LinesCsvWriter, read_lines_csv
 from cbam.formats.workbook import LINE_COLUMNS, write_report_xlsx
+from tests.verified import VERIFIED_2026
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,11 +70,14 @@ def _line(row: int, good: dict[str, Any], mass: str, quarter: int, price: str) -
         country_used=good["country_used"],
         installation_id=good["installation_id"],
         route=good["route"],
+        route_basis="row" if good["route"] else "single",
         year=2026,
         quarter=quarter,
         period=f"2026Q{quarter}",
         net_mass=net_mass,
         basis=good["basis"],
+        basis_reason="verified" if good["basis"] == "actual" else "no-installation",
+        estimate=False,
         see_used=good["see_used"],
         embedded_emissions=embedded,
         sefa=good["sefa"],
@@ -749,6 +753,7 @@ def _suppliers() -> list[Any]:
             see_direct=D("1.529"),
             see_indirect=D("0.4535581926"),
             source="supplier-tw.xlsx",
+            **VERIFIED_2026,
         )
     ]
 
@@ -805,7 +810,9 @@ def test_failed_assessment_leaves_no_lines_csv(tmp_path: Path) -> None:
 
     broken = [
         *_import_lines(),
-        ImportLine(row=8, cn="25231000", country="CN", net_mass=D(1), year=2026, quarter=4),
+        ImportLine(
+            row=8, cn="25231000", country="CN", net_mass=D(1), year=2026, quarter=4, route="X"
+        ),
     ]
     with (
         pytest.raises(CbamError, match=r"row 8.*route"),

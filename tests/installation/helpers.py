@@ -155,6 +155,15 @@ class FakeLookups:
     def category_cns(self, category: str) -> Sequence[str]:
         return tuple(cn for cn, cat in CN_CATS.items() if CATS[cat].name == category)
 
+    def route_letters(self, cn: str) -> frozenset[str]:
+        return frozenset(
+            route
+            for (code, _), rows in DEFAULTS.items()
+            if code == cn
+            for *_, route in rows
+            if route
+        )
+
     def grid_factor(self, country: str) -> FakeFactor:
         self.calls.append(("grid_factor", country))
         code = validate_country(country)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cbam.installation import see_report
+from cbam.formats.installation_files import see_report
 from cbam.installation.report import workbook_differences
 from tests.installation.helpers import FakeLookups
 

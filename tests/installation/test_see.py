@@ -202,12 +202,13 @@ def test_default_without_any_year_is_an_error() -> None:
     assert pre.default is not None and pre.default.value_used == D("1.668")  # 1.39 x 1.20
 
 
-def test_route_ambiguity_and_missing_value_are_located() -> None:
-    with pytest.raises(InputError) as err:
-        cement({"cn": "25231000", "country": "CN"})
-    # The lookup's own field (route) is kept; the location is added.
-    assert (err.value.location, err.value.field) == ("processes[0].precursors[0]", "route")
-    assert err.value.source == "test.json"
+def test_route_ambiguity_takes_the_highest_row_and_missing_value_is_located() -> None:
+    # Grey or white clinker, no route: the higher default value (conservative), said.
+    used = cement({"cn": "25231000", "country": "CN"})
+    assert used.default is not None and used.default.choice is not None
+    assert "does not pick one default-value row" in used.default.choice
+    # China: white clinker 1.30 against grey 1.39 (IR 2025/2621 Annex I): the grey row.
+    assert (used.default.route, used.default.total) == ("A", D("1.39"))
     with pytest.raises(NoValueError) as nv:
         cement({"cn": "28141000", "country": None})
     assert nv.value.location == "processes[0].precursors[0]"

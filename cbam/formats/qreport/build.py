@@ -553,7 +553,7 @@ def build_qreport(
     if suppliers is None:
         values: list[SupplierValue] = []
     elif isinstance(suppliers, str | os.PathLike):
-        from cbam.declaration.suppliers import load_suppliers
+        from cbam.formats.installation_files import load_suppliers
 
         values = load_suppliers(Path(suppliers), year)
     else:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
 import zipfile
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -26,6 +25,7 @@ from lxml import etree
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from cbam.errors import InputError
+from cbam.files import atomic_path
 from cbam.formats.template import layout as lay
 from cbam.formats.template.book import SUPPORTED_MAJOR, open_workbooks
 from cbam.formats.template.plan import Value, as_dict, plan_cells
@@ -203,21 +203,17 @@ def fill_template(installation: Any, template: str | Path, out: str | Path) -> N
         shown.close()
         raw.close()
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(blank) as source, zipfile.ZipFile(tmp, "w") as dest:
-            parts = _sheet_parts(source)
-            changed = {parts[sheet]: cells for sheet, cells in plan.cells.items()}
-            for info in source.infolist():
-                payload = source.read(info.filename)
-                if info.filename in changed:
-                    payload = _write_cells(payload, changed[info.filename])
-                elif info.filename == "xl/workbook.xml":
-                    payload = _recalc_on_load(payload)
-                dest.writestr(info, payload, compress_type=zipfile.ZIP_DEFLATED)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with (
+        atomic_path(target) as tmp,
+        zipfile.ZipFile(blank) as source,
+        zipfile.ZipFile(tmp, "w") as dest,
+    ):
+        parts = _sheet_parts(source)
+        changed = {parts[sheet]: cells for sheet, cells in plan.cells.items()}
+        for info in source.infolist():
+            payload = source.read(info.filename)
+            if info.filename in changed:
+                payload = _write_cells(payload, changed[info.filename])
+            elif info.filename == "xl/workbook.xml":
+                payload = _recalc_on_load(payload)
+            dest.writestr(info, payload, compress_type=zipfile.ZIP_DEFLATED)

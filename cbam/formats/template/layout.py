@@ -185,6 +185,13 @@ class InstLayout:
     process_cols: dict[str, int]
     precursor_rows: list[int]
     precursor_cols: dict[str, int]
+    goods_route_cols: list[int] = field(default_factory=list)
+    """Columns "Route 1".. "Route 6" of the goods categories (section 4(a))."""
+    precursor_route_cols: list[int] = field(default_factory=list)
+    """Columns "Route 1".. "Route 5" of the purchased precursors (section 5)."""
+    verifier: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Input cells of the verifier section: ``name``, ``accreditation_country``,
+    ``accreditation_body``, ``accreditation`` (the registration number)."""
 
 
 @dataclass
@@ -252,6 +259,51 @@ DETAIL_LABELS: dict[str, str] = {
 }
 
 
+#: The template's production-route names (Parameters_Constants, the headings of IR 2025/2547
+#: Annex I 3.7.2, 3.17.2) -> the route letter of IR 2025/2620 / IR 2025/2621 they determine.
+#: "Electric arc furnace" does not tell DRI (D/G) from scrap (E/H) and names no letter; nor do
+#: "Other", "Unknown" and the routes of goods whose benchmark does not vary by route.
+ROUTE_LETTER_OF_NAME: dict[str, str] = {
+    "primary (electrolytic) smelting": "K",
+    "secondary melting (recycling)": "L",
+    "basic oxygen steelmaking": "C",
+}
+
+#: Route letter -> the template's route name, by goods category as the template spells it.
+ROUTE_NAME_OF_LETTER: dict[tuple[str, str], str] = {
+    ("unwrought aluminium", "K"): "Primary (electrolytic) smelting",
+    ("unwrought aluminium", "L"): "Secondary melting (recycling)",
+    **{("crude steel", letter): "Basic oxygen steelmaking" for letter in "CF"},
+    **{("crude steel", letter): "Electric arc furnace" for letter in "DEGHJ"},
+}
+
+#: Labels of A_InstData section 3 ("Verifier of the report") and the keys they map to.
+VERIFIER_LABELS: dict[str, str] = {
+    "name": "Company Name",
+    "accreditation_country": "Accreditation Member State",
+    "accreditation_body": "Name of the national accreditation body",
+    "accreditation": "Registration number issued by the Accreditation body",
+}
+
+
+def _route_cols(grid: Grid, row: int, count: int) -> list[int]:
+    """The columns headed "Route 1" ... "Route <count>" on ``row`` (those present)."""
+    found = (grid.col_of(row, f"Route {n}") for n in range(1, count + 1))
+    return [col for col in found if col is not None]
+
+
+def _verifier_cells(grid: Grid, value_col: int) -> dict[str, tuple[int, int]]:
+    start = next(grid.rows_with("Name and address of the verifier of this report"), None)
+    if start is None:
+        return {}
+    cells: dict[str, tuple[int, int]] = {}
+    for key, label in VERIFIER_LABELS.items():
+        row = next(grid.rows_with(label, start, start + 30), None)
+        if row is not None:
+            cells[key] = (row, value_col)
+    return cells
+
+
 def _id_rows(grid: Grid, header_row: int, col: int, prefix: str) -> list[int]:
     """The rows under a header whose ID cell reads prefix + number (G1, P1, PP1...)."""
     pattern = re.compile(rf"^{re.escape(prefix)}\d+$", re.IGNORECASE)
@@ -316,6 +368,9 @@ def inst_layout(grid: Grid) -> InstLayout:
             "country": prec_cols["Country code"],
             "name": prec_cols["Name"],
         },
+        goods_route_cols=_route_cols(grid, goods_row, 6),
+        precursor_route_cols=_route_cols(grid, prec_row, 5),
+        verifier=_verifier_cells(grid, value_col),
     )
 
 

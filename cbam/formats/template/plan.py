@@ -198,6 +198,15 @@ def _plan_installation(
             plan.put("A_InstData", cell, day)
     if head.get("name") is not None:
         plan.put("A_InstData", inst.details["name"], str(head["name"]))
+    verification = data.get("verification") or {}
+    for key, name in (
+        ("name", "verifier"),
+        ("accreditation", "accreditation"),
+        ("accreditation_body", "accreditation_body"),
+        ("accreditation_country", "accreditation_country"),
+    ):
+        if verification.get(name) and key in inst.verifier:
+            plan.put("A_InstData", inst.verifier[key], str(verification[name]))
     if head.get("country"):
         code = validate_country(str(head["country"]))
         if code not in countries:
@@ -225,8 +234,11 @@ def _plan_processes_listed(
             category.append(name)
     if len(category) > len(inst.goods_rows):
         raise InputError("more goods categories than the template has rows", location="processes")
+    routes = _category_routes(processes, good_name)
     for row, name in zip(inst.goods_rows, category, strict=False):
         plan.put("A_InstData", (row, inst.goods_col), name)
+        for col, route in zip(inst.goods_route_cols, routes.get(name, []), strict=False):
+            plan.put("A_InstData", (row, col), route)
     for row, (index, proc) in zip(inst.process_rows, enumerate(processes), strict=False):
         plan.put(
             "A_InstData",
@@ -236,6 +248,26 @@ def _plan_processes_listed(
         plan.put(
             "A_InstData", (row, inst.process_cols["name"]), str(proc.get("name") or proc.get("id"))
         )
+
+
+def _route_name(category: str, route: object) -> str | None:
+    """The template's name of a route letter for a goods category, if it has one."""
+    if not route:
+        return None
+    return lay.ROUTE_NAME_OF_LETTER.get((lay.norm(category), str(route).strip("()").upper()))
+
+
+def _category_routes(
+    processes: list[dict[str, Any]], good_name: _GoodNames
+) -> dict[str, list[str]]:
+    """Route names per goods category from the processes' route letters (section 4(a))."""
+    found: dict[str, list[str]] = {}
+    for index, proc in enumerate(processes):
+        category = good_name(proc.get("good"), f"processes[{index}].good")
+        name = _route_name(category, proc.get("route"))
+        if name is not None and name not in found.setdefault(category, []):
+            found[category].append(name)
+    return found
 
 
 def _collect_precursors(processes: list[dict[str, Any]], good_name: _GoodNames) -> _Precursors:
@@ -270,9 +302,11 @@ def _collect_precursors(processes: list[dict[str, Any]], good_name: _GoodNames) 
 
 def _purchased_entry(prec: dict[str, Any], where: str, good_name: _GoodNames) -> dict[str, Any]:
     """What the template records about one purchased precursor (A_InstData 5 and E_PurchPrec)."""
+    good = good_name(prec.get("good"), where + ".good")
     return {
         "name": str(prec.get("name") or prec.get("good")),
-        "good": good_name(prec.get("good"), where + ".good"),
+        "good": good,
+        "route": _route_name(good, prec.get("route")),
         "country": validate_country(str(prec["country"])) if prec.get("country") else None,
         "see_direct": _dec(prec.get("see_direct"), where, "see_direct"),
         "see_indirect": _dec(prec.get("see_indirect"), where, "see_indirect"),
@@ -298,6 +332,8 @@ def _plan_precursors_listed(
         plan.put("A_InstData", (row, cols["good"]), entry["good"])
         plan.put("A_InstData", (row, cols["country"]), entry["country"])
         plan.put("A_InstData", (row, cols["name"]), entry["name"])
+        if entry["route"] and inst.precursor_route_cols:
+            plan.put("A_InstData", (row, inst.precursor_route_cols[0]), entry["route"])
 
 
 def _plan_process_blocks(

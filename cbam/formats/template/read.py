@@ -148,6 +148,58 @@ def _drop_empty(section: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in section.items() if v is not None}
 
 
+def _process_entry(
+    proc: dict[str, Any],
+    listed: list[dict[str, Any]],
+    data: dict[int, dict[str, Any]],
+    purchased: dict[int, dict[str, Any]],
+    cn_by_name: dict[str, list[str]],
+    goods_routes: dict[str, list[str]],
+    reader: SheetReader,
+) -> dict[str, Any]:
+    """One process of the installation shape: its data, CN codes, route and precursors."""
+    item = data[proc["index"]]
+    out: dict[str, Any] = {"id": proc["id"], "name": proc["name"], "good": proc["good"]}
+    codes = cn_by_name.get(lay.norm(proc["name"]))
+    if codes:
+        out["cn_codes"] = codes
+    route = reader.route_letter(
+        goods_routes.get(lay.norm(proc["good"]), []), codes or [], f"process {proc['id']}"
+    )
+    if route is not None:
+        out["route"] = route
+    if item["activity_level"] is not None:
+        out["activity_level"] = item["activity_level"]
+    if item["direct_emissions"] is not None:
+        out["direct_emissions"] = item["direct_emissions"]
+    for key in ("heat", "waste_gas", "electricity"):
+        section = _drop_empty(item[key])
+        if section:
+            out[key] = section
+    precursors: list[dict[str, Any]] = []
+    for other in listed:
+        mass = data[other["index"]]["consumed_by"].get(proc["index"])
+        if mass:
+            precursors.append({"from_process": other["id"], "mass": mass})
+    for bought in purchased.values():
+        mass = bought["consumed"].get(proc["index"])
+        if not mass:
+            continue
+        entry = {
+            "name": bought["name"],
+            "good": bought["good"],
+            "country": bought["country"],
+            "route": reader.route_letter(bought["route_names"], [], f"precursor {bought['name']}"),
+            "mass": mass,
+            "see_direct": bought["see_direct"],
+            "see_indirect": bought["see_indirect"],
+        }
+        precursors.append(_drop_empty(entry))
+    if precursors:
+        out["precursors"] = precursors
+    return out
+
+
 def read_workbook(
     path: Path,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], str, list[str], dict[str, Any]]:
@@ -180,43 +232,13 @@ def read_workbook(
     purchased = reader.purchased(reader.precursors_listed(layout))
     streams = reader.source_streams()
     cn_by_name = reader.cn_codes()
+    goods_routes = reader.goods_routes(layout)
+    verification = reader.verification(layout)
 
-    processes: list[dict[str, Any]] = []
-    for proc in listed:
-        item = data[proc["index"]]
-        out: dict[str, Any] = {"id": proc["id"], "name": proc["name"], "good": proc["good"]}
-        codes = cn_by_name.get(lay.norm(proc["name"]))
-        if codes:
-            out["cn_codes"] = codes
-        if item["activity_level"] is not None:
-            out["activity_level"] = item["activity_level"]
-        if item["direct_emissions"] is not None:
-            out["direct_emissions"] = item["direct_emissions"]
-        for key in ("heat", "waste_gas", "electricity"):
-            section = _drop_empty(item[key])
-            if section:
-                out[key] = section
-        precursors: list[dict[str, Any]] = []
-        for other in listed:
-            mass = data[other["index"]]["consumed_by"].get(proc["index"])
-            if mass:
-                precursors.append({"from_process": other["id"], "mass": mass})
-        for bought in purchased.values():
-            mass = bought["consumed"].get(proc["index"])
-            if not mass:
-                continue
-            entry = {
-                "name": bought["name"],
-                "good": bought["good"],
-                "country": bought["country"],
-                "mass": mass,
-                "see_direct": bought["see_direct"],
-                "see_indirect": bought["see_indirect"],
-            }
-            precursors.append(_drop_empty(entry))
-        if precursors:
-            out["precursors"] = precursors
-        processes.append(out)
+    processes = [
+        _process_entry(proc, listed, data, purchased, cn_by_name, goods_routes, reader)
+        for proc in listed
+    ]
 
     unattributed: list[dict[str, Any]] = []
     if len(processes) == 1:
@@ -234,6 +256,8 @@ def read_workbook(
     installation: dict[str, Any] = {"installation": _drop_empty(inst)}
     if period["start"] or period["end"]:
         installation["reporting_period"] = _drop_empty(period)
+    if verification is not None:
+        installation["verification"] = verification
     installation["source_streams"] = streams
     installation["processes"] = processes
 
@@ -241,7 +265,8 @@ def read_workbook(
         "installation_details": reader.details,
         "included_goods": {p["id"]: p["included"] for p in listed if p["included"]},
         "purchased_precursors": {
-            f"PP{i}": {k: v for k, v in p.items() if k != "consumed"} for i, p in purchased.items()
+            f"PP{i}": {k: v for k, v in p.items() if k not in ("consumed", "route_names")}
+            for i, p in purchased.items()
         },
         "unattributed_source_streams": unattributed,
         "summary_communication": reader.summary("Summary_Communication"),

@@ -214,6 +214,72 @@ class SheetReader:
             )
         return found
 
+    def goods_routes(self, layout: lay.InstLayout) -> dict[str, list[str]]:
+        """A_InstData section 4(a): the route names given per goods category (folded name)."""
+        grid = self.g["A_InstData"]
+        found: dict[str, list[str]] = {}
+        for row in layout.goods_rows:
+            good = self.text(grid, row, layout.goods_col)
+            if good is None:
+                continue
+            routes = [self.text(grid, row, col) for col in layout.goods_route_cols]
+            found.setdefault(lay.norm(good), []).extend(r for r in routes if r)
+        return found
+
+    def route_letter(self, names: list[str], codes: list[str], what: str) -> str | None:
+        """The one route letter the template's route names determine, else None (noted).
+
+        IR 2025/2547 Annex I route names -> IR 2025/2620 letters (:data:`ROUTE_LETTER_OF_NAME`);
+        basic oxygen steelmaking is (C) for carbon and (F) for low-alloy steel codes.
+        """
+        letters = {lay.ROUTE_LETTER_OF_NAME.get(lay.norm(n)) for n in names}
+        if not names or letters == {None}:
+            if any(lay.norm(n) == "electric arc furnace" for n in names):
+                self.notes.append(
+                    f"{what}: the template's 'Electric arc furnace' does not tell DRI (D/G) from "
+                    "scrap (E/H); no route letter is read, so the lowest benchmark applies"
+                )
+            return None
+        if len(letters) > 1:
+            self.notes.append(
+                f"{what}: several production routes ({', '.join(names)}); no single route "
+                "letter, so the lowest benchmark applies"
+            )
+            return None
+        letter = letters.pop()
+        if letter == "C" and codes:
+            from cbam.reference.routes import route_letters
+
+            known = frozenset().union(*(route_letters(c) for c in codes))
+            if "C" not in known and "F" in known:
+                letter = "F"
+        return letter
+
+    def verification(self, layout: lay.InstLayout) -> dict[str, Any] | None:
+        """A_InstData section 3: the verifier and accreditation, where filled in.
+
+        The template has no field for the opinion, the statement's date or the report's id
+        (IR 2025/2546 Annex 1.2, 2.6): the block read is incomplete, so the values count as
+        unverified until the installation file completes it.
+        """
+        grid = self.g["A_InstData"]
+        cells = layout.verifier
+        found = {key: self.text(grid, *cell) for key, cell in cells.items()}
+        if not any(found.values()):
+            return None
+        block = {
+            "verifier": found.get("name"),
+            "accreditation": found.get("accreditation"),
+            "accreditation_body": found.get("accreditation_body"),
+            "accreditation_country": found.get("accreditation_country"),
+        }
+        self.notes.append(
+            "the template names the verifier but has no field for the verification opinion, its "
+            "date or the report id: the verification block is incomplete, so the values count "
+            "as unverified (Reg. (EU) 2023/956 Art. 8) until the installation file completes it"
+        )
+        return {k: v for k, v in block.items() if v is not None}
+
     def precursors_listed(self, layout: lay.InstLayout) -> dict[int, dict[str, Any]]:
         """Purchased precursors of A_InstData section 5, by their number."""
         grid = self.g["A_InstData"]
@@ -224,10 +290,12 @@ class SheetReader:
             if good is None:
                 continue
             country = self.text(grid, row, cols["country"])
+            routes = [self.text(grid, row, col) for col in layout.precursor_route_cols]
             found[index] = {
                 "name": self.text(grid, row, cols["name"]) or good,
                 "good": good,
                 "country": self._country(country, grid, row, cols["country"]) if country else None,
+                "route_names": [r for r in routes if r],
             }
         return found
 
