@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from cbam.declaration.audit import AuditStep
+from cbam.declaration.carbon_price import CarbonPriceClaim
 from cbam.installation.model import ElectricityEvidence, Verification
 
 
@@ -44,10 +45,23 @@ class ImportLine(NamedTuple):
     line_id : str or None
         The user's own reference, kept in the outputs.
     carbon_price_deduction : Decimal or None
-        t CO2e deducted for a carbon price effectively paid abroad (Reg. (EU) 2023/956 Art. 9).
+        Deprecated: certificates deducted for a carbon price paid abroad, given as a bare
+        number; accepted on actual-value lines only (Reg. (EU) 2023/956 Art. 9(1), 9(4)). Give
+        ``carbon_price`` instead.
     production_year : int or None
         Evidenced year of production: the reporting period of goods imported from 2027 (IR
         2025/2547 Art. 7(1)); ignored for 2026 imports and electricity.
+    importer_eori : str or None
+        The importer (EORI number) the line was declared for: threshold, holding and
+        declaration are per importer (Reg. (EU) 2023/956 Arts. 2a(1), 5(2a)).
+    additional_procedure : tuple of str
+        Additional procedure codes of the customs declaration (data element 1/11: ``F01``
+        relief for returned goods ...).
+    ip_cn, ip_country, ip_net_mass : str, str, Decimal or None
+        For processed products released from inward processing: the CBAM goods placed under
+        the procedure that resulted in them -- CN code, origin and net mass in t (Art. 6(3)).
+    carbon_price : CarbonPriceClaim or None
+        A carbon price effectively paid in a third country for the line's goods (Art. 9).
 
     Examples
     --------
@@ -74,6 +88,12 @@ class ImportLine(NamedTuple):
     line_id: str | None = None
     carbon_price_deduction: Decimal | None = None
     production_year: int | None = None
+    importer_eori: str | None = None
+    additional_procedure: tuple[str, ...] = ()
+    ip_cn: str | None = None
+    ip_country: str | None = None
+    ip_net_mass: Decimal | None = None
+    carbon_price: CarbonPriceClaim | None = None
 
 
 class SupplierValue(BaseModel):

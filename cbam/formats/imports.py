@@ -43,7 +43,10 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
 from cbam.codes import validate_cn, validate_country
+from cbam.declaration.carbon_price import CarbonPriceClaim
 from cbam.declaration.model import ImportLine
 from cbam.errors import CbamError, InputError
 from cbam.formats.sheet import MAX_COLUMNS, column_letter
@@ -52,6 +55,7 @@ from cbam.values import (
     FORMULA_START,
     MAX_NAME,
     check_identifier,
+    check_text,
     parse_date,
     parse_figure,
     parse_quarter,
@@ -74,8 +78,31 @@ OPTIONAL = (
     "line_id",
     "carbon_price_deduction",
     "production_year",
+    "importer_eori",
+    "additional_procedure",
+    "ip_cn_code",
+    "ip_country",
+    "ip_net_mass",
+    "carbon_price_paid",
+    "carbon_price_currency",
+    "carbon_price_year",
+    "carbon_price_rebate",
+    "carbon_price_evidence",
+    "carbon_price_certifier",
 )
 COLUMNS = REQUIRED + OPTIONAL
+
+#: Columns that hold a figure or claim of one line only: a row that fills any of them is read
+#: through :func:`parse_line` (the cache of :class:`LineReader` holds texts shared by rows).
+PER_LINE = (
+    "ip_net_mass",
+    "carbon_price_paid",
+    "carbon_price_currency",
+    "carbon_price_year",
+    "carbon_price_rebate",
+    "carbon_price_evidence",
+    "carbon_price_certifier",
+)
 
 
 def normalise_header(name: str) -> str:
@@ -199,7 +226,60 @@ def parse_line(values: dict[str, str], row: int, year: int | None) -> ImportLine
             values.get("carbon_price_deduction", ""), "carbon_price_deduction"
         ),
         production_year=_production_year(values.get("production_year", ""), line_year),
+        **_obligation_fields(values),
     )
+
+
+def _obligation_fields(values: dict[str, str]) -> dict[str, Any]:
+    """The columns of who imports and under which procedure, and the carbon price paid.
+
+    ``importer_eori`` (Reg. (EU) 2023/956 Art. 2a(1): per importer), ``additional_procedure``
+    (data element 1/11), ``ip_cn_code``/``ip_country``/``ip_net_mass`` (the goods placed under
+    inward processing, Art. 6(3)) and the carbon price columns (Art. 9).
+    """
+    from cbam.codes import validate_eori
+    from cbam.declaration.procedures import parse_additional
+
+    eori = values.get("importer_eori", "").strip()
+    ip_cn = values.get("ip_cn_code", "").strip()
+    ip_country = values.get("ip_country", "").strip()
+    try:
+        fields: dict[str, Any] = {
+            "importer_eori": validate_eori(eori) if eori else None,
+            "additional_procedure": parse_additional(values.get("additional_procedure")),
+            "ip_cn": validate_cn(ip_cn) if ip_cn else None,
+        }
+    except CbamError as exc:
+        raise exc.located(field="ip_cn_code") from None
+    try:
+        fields["ip_country"] = validate_country(ip_country) if ip_country else None
+    except CbamError as exc:
+        raise exc.located(field="ip_country") from None
+    fields["ip_net_mass"] = _decimal(values.get("ip_net_mass", ""), "ip_net_mass")
+    fields["carbon_price"] = _carbon_price(values)
+    return fields
+
+
+def _carbon_price(values: dict[str, str]) -> CarbonPriceClaim | None:
+    """The line's carbon price claim (Art. 9), when the line gives one."""
+    names = ("paid", "currency", "year", "rebate", "evidence", "certifier")
+    cells = {n: values.get(f"carbon_price_{n}", "").strip() for n in names}
+    if not any(cells.values()):
+        return None
+    if cells["evidence"]:
+        check_text(cells["evidence"], "carbon_price_evidence")
+    if cells["certifier"]:
+        check_identifier(cells["certifier"], "carbon_price_certifier")
+    amount = _decimal(cells["paid"], "carbon_price_paid", required=True)
+    rebate = _decimal(cells["rebate"], "carbon_price_rebate")
+    data = {**cells, "amount": amount, "rebate": rebate or Decimal(0)}
+    del data["paid"]
+    try:
+        return CarbonPriceClaim.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = "carbon_price_" + {"amount": "paid"}.get(str(first["loc"][0]), str(first["loc"][0]))
+        raise InputError(str(first["msg"]).removeprefix("Value error, "), field=field) from None
 
 
 def _route(text: str) -> str | None:
@@ -376,7 +456,13 @@ class LineReader:
             "clinker_content",
             "nitrogen_content",
             "production_year",
+            "importer_eori",
+            "additional_procedure",
+            "ip_cn_code",
+            "ip_country",
         )
+        # Rows filling a column of one line's own figures or claim take the slow path.
+        self._per_line = [index[c] for c in PER_LINE if c in index]
         self._mass_at, self._deduction_at, self._line_id_at = (
             index.get(c, width) for c in ("net_mass", "carbon_price_deduction", "line_id")
         )
@@ -384,7 +470,7 @@ class LineReader:
         """Columns without a header: a value there is refused, never ignored."""
         self._goods: dict[Any, tuple[str, str, str | None, str | None]] = {}
         self._whens: dict[Any, tuple[dt.date | None, int, int]] = {}
-        self._others: dict[Any, tuple[Any, Any, Any, Any, Any]] = {}
+        self._others: dict[Any, tuple[Any, ...]] = {}
 
     def lines(self, rows: Iterable[list[str]], first: int = 2) -> Iterator[ImportLine]:
         """The lines of ``rows``, numbered from ``first`` (header = row 1); blank rows skipped."""
@@ -392,6 +478,7 @@ class LineReader:
         goods, whens, others = self._goods, self._whens, self._others
         good_texts, when_texts, other_texts = self._good_texts, self._when_texts, self._other_texts
         mass_at, deduction_at, line_id_at = self._mass_at, self._deduction_at, self._line_id_at
+        per_line = self._per_line
         number = first - 1
         for cells in rows:
             number += 1
@@ -407,6 +494,7 @@ class LineReader:
                     and when is not None
                     and other is not None
                     and (other[4] is None or other[4] <= when[1])
+                    and not (per_line and any(cells[i] for i in per_line))
                 ):
                     mass = quick_figure(cells[mass_at])
                     raw = cells[deduction_at]
@@ -418,11 +506,11 @@ class LineReader:
                         and not (line_id and _ODD_ID.search(line_id))
                     ):
                         cn, country, route, installation = good
-                        procedure, units, clinker, nitrogen, produced = other
+                        procedure, units, clinker, nitrogen, produced, *who = other
                         yield ImportLine(
                             number, cn, country, mass, when[1], when[2], when[0],
                             installation, route, procedure, units, clinker, nitrogen,
-                            line_id or None, deduction, produced,
+                            line_id or None, deduction, produced, *who,
                         )  # fmt: skip
                         continue
                 cells.pop()
@@ -468,6 +556,10 @@ class LineReader:
             line.clinker_content,
             line.nitrogen_content,
             line.production_year,
+            line.importer_eori,
+            line.additional_procedure,
+            line.ip_cn,
+            line.ip_country,
         )
         return line
 
