@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from cbam import __version__
-from cbam.errors import CbamError, InputError
+from cbam.errors import CbamError, InputError, clip
 from cbam.files import refuse_overwrite, supplier_files
 from cbam.jsonout import decimal_text, dumps
 
@@ -126,28 +129,47 @@ def cmd_defaults(args: argparse.Namespace) -> Output:
     return Output(document, text)
 
 
+class BadOptionValue(CbamError):
+    """An option's value is invalid input (exit 1 naming the option), not a usage error."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a bad option *value* reported as invalid input naming the option."""
+
+    def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
+        try:
+            return super()._get_value(action, arg_string)
+        except BadOptionValue as exc:
+            option = max(action.option_strings, key=len, default=action.dest)
+            raise exc.located(field=option) from None
+
+
 def _years(text: str) -> list[int]:
-    """``2026`` or a range ``2026-2034``."""
+    """``2026`` or a range ``2026-2034``, checked (2026-2100) before any list is made."""
+    from cbam.values import FIRST_YEAR, LAST_YEAR
+
     first, _, last = text.partition("-")
-    try:
-        start = int(first)
-        end = int(last) if last else start
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"year must be Y or Y1-Y2, got {text!r}") from None
-    if end < start:
-        raise argparse.ArgumentTypeError(f"year range {text!r} runs backwards")
+    digits = re.compile(r"[0-9]{1,12}")
+    if not digits.fullmatch(first) or (last and not digits.fullmatch(last)):
+        raise BadOptionValue(f"a year is Y or a range Y1-Y2, got {clip(text, 40)!r}")
+    start = int(first)
+    end = int(last) if last else start
+    if not FIRST_YEAR <= start <= end <= LAST_YEAR:
+        raise BadOptionValue(
+            f"{text!r}: the years are {FIRST_YEAR}-{LAST_YEAR}, a range from the first to the last"
+        )
     return list(range(start, end + 1))
 
 
 def _decimal(text: str) -> Decimal:
-    from decimal import InvalidOperation
+    """A figure in plain decimal notation within the library's range (:mod:`cbam.values`)."""
+    from cbam.values import parse_figure
 
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value.is_finite():
-        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+        value = parse_figure(text, "value", required=True, negative=True)
+    except CbamError as exc:
+        raise BadOptionValue(exc.reason) from None
+    assert value is not None
     return value
 
 
@@ -234,6 +256,7 @@ def cmd_assess(args: argparse.Namespace) -> Output:
         defaults_workbook=args.defaults_workbook,
         progress=Progress(),
         accept_unverified=args.accept_unverified,
+        sheet=args.sheet,
     )
     assessment = run.assessment
     totals = assessment.totals
@@ -351,6 +374,11 @@ def cmd_validate(args: argparse.Namespace) -> Output:
         for e in result.errors:
             where = f"line {e['line']}: " if e["line"] is not None else ""
             lines.append(f"  {where}{e['path']}: {e['message']}")
+        more = result.error_count - len(result.errors)
+        if more > 0:
+            lines.append(
+                f"  ... and {more} more errors (the first {len(result.errors)} are listed)"
+            )
         text = "\n".join(lines)
     return Output(result.summary(), text, 0 if result.valid else 1)
 
@@ -434,10 +462,12 @@ def cmd_template_fill(args: argparse.Namespace) -> Output:
 
 
 def _year(text: str) -> int:
+    from cbam.values import parse_year
+
     try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"year must be a whole number, got {text!r}") from None
+        return parse_year(text)
+    except CbamError as exc:
+        raise BadOptionValue(exc.reason) from None
 
 
 def _cost_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -501,16 +531,17 @@ def _assess_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="use actual values without a satisfactory verification or of another reporting "
         "period; every output then says the figures are an ESTIMATE",
     )
+    p.add_argument("--sheet", help="the sheet of an XLSX customs file (default: first visible)")
     p.set_defaults(handler=cmd_assess)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cbam",
         description="EU CBAM: default values, embedded emissions, certificates, declarant files.",
     )
     parser.add_argument("--version", action="version", version=f"cbam {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -609,33 +640,75 @@ def _add_template(sub: Any, common: argparse.ArgumentParser) -> None:
     q.set_defaults(handler=cmd_template_fill)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler = args.handler
+class Stopped(BaseException):
+    """SIGTERM arrived: unwind (temporary files and workers are cleaned up on the way)."""
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    raise Stopped(signum)
+
+
+def _os_error(exc: OSError) -> str:
+    """An OSError as one line naming the path: permission, full disk, too long a name..."""
+    where = exc.filename or ""
+    words = exc.strerror or " ".join(str(exc).split())
+    return f"{where}: {words}" if where else words
+
+
+def _run(handler: Handler, args: argparse.Namespace) -> Output | int:
+    """The command, or the exit code of its failure (the message printed as one line)."""
     try:
-        output = handler(args)
+        return handler(args)
     except CbamError as exc:
         print(f"cbam: error: {exc.message}", file=sys.stderr)
-        return 1
     except FileNotFoundError as exc:
         print(f"cbam: error: {exc.filename}: file not found", file=sys.stderr)
-        return 1
     except IsADirectoryError as exc:
         print(f"cbam: error: {exc.filename}: is a folder, expected a file", file=sys.stderr)
-        return 1
     except PermissionError as exc:
         print(f"cbam: error: {exc.filename}: permission denied", file=sys.stderr)
-        return 1
+    except OSError as exc:  # a full disk, too long a name, a read-only filesystem: not a bug
+        print(f"cbam: error: {_os_error(exc)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("cbam: interrupted (Ctrl-C); nothing half-written was left", file=sys.stderr)
+        return 130
+    except Stopped:
+        print("cbam: stopped (SIGTERM); nothing half-written was left", file=sys.stderr)
+        return 143
     except Exception as exc:  # a bug, not bad input: one line, traceback on request
         if os.environ.get("CBAM_DEBUG"):
             raise
         print(
-            f"cbam: internal error: {type(exc).__name__}: {exc} "
+            f"cbam: internal error: {type(exc).__name__}: {clip(' '.join(str(exc).split()))} "
             "(please report it; set CBAM_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )
         return 3
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``cbam ARGV``; the exit code (0 done, 1 invalid input, 2 usage, 3 internal error).
+
+    SIGTERM and Ctrl-C end the command cleanly: temporary files and worker processes are
+    removed on the way out and one line is printed (exit 143 and 130).
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except CbamError as exc:
+        print(f"cbam: error: {exc.message}", file=sys.stderr)
+        return 1
+    handler: Handler = args.handler
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _stop) if main_thread else None
+    try:
+        output = _run(handler, args)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+    if isinstance(output, int):
+        return output
     if getattr(args, "json", False):
         sys.stdout.write(dumps(output.document) + "\n")
     else:

@@ -7,6 +7,22 @@ traceback. All of them derive from :class:`CbamError`; input problems are also `
 
 from __future__ import annotations
 
+#: The longest reason an error carries, and the longest one-line message: a value of 100,000
+#: characters or a header of a million columns is named by its start, never printed whole.
+MAX_REASON = 1000
+MAX_MESSAGE = 2000
+
+
+def clip(text: str, limit: int = MAX_REASON) -> str:
+    """``text``, cut to ``limit`` characters with a note of how much was left out.
+
+    >>> clip("x" * 1010, 5)
+    'xxxxx... (1005 more characters)'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
 
 class CbamError(Exception):
     """Base class of every error the library raises on purpose.
@@ -29,6 +45,9 @@ class CbamError(Exception):
     "imports.csv, row 12, field 'net_mass': not a number"
     >>> err.reason, err.location
     ('not a number', 'row 12')
+
+    A reason longer than :data:`MAX_REASON` characters is cut, with a note of what was left out,
+    so that a message stays one readable line whatever value it quotes.
     """
 
     def __init__(
@@ -39,7 +58,7 @@ class CbamError(Exception):
         location: str | None = None,
         field: str | None = None,
     ) -> None:
-        self.reason = reason
+        self.reason = clip(reason)
         self.source = source
         self.location = location
         self.field = field
@@ -52,7 +71,7 @@ class CbamError(Exception):
         if self.field:
             parts.append(f"field '{self.field}'")
         prefix = ", ".join(parts)
-        return f"{prefix}: {self.reason}" if prefix else self.reason
+        return clip(f"{prefix}: {self.reason}" if prefix else self.reason, MAX_MESSAGE)
 
     def __str__(self) -> str:
         return self.message

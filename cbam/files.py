@@ -6,6 +6,11 @@ into place only when the writer finished without an error, so a crash, a full di
 exception never leaves a half-written file, and an older file stays untouched until the new one
 is complete. The file then gets the mode an ordinary file gets (0644 under the usual umask).
 
+A run that writes several files that belong together (``cbam assess``: declaration files,
+``lines.csv``, report) writes them all into a new hidden folder beside its output folder and
+puts that folder in place in one atomic step (:func:`output_folder`), under a lock that refuses
+a second run into the same folder.
+
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> write_text_atomic(folder / "note.txt", "done\\n")
@@ -17,12 +22,18 @@ is complete. The file then gets the mode an ordinary file gets (0644 under the u
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import glob
 import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from cbam.errors import InputError
 
@@ -92,6 +103,29 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
         handle.write(text)
 
 
+def check_regular(path: str | os.PathLike[str], source: str | None = None) -> None:
+    """Refuse a path that is not a regular file (a folder, a FIFO, a device such as /dev/zero).
+
+    Reading a FIFO waits for a writer that may never come, and a device may never end; a
+    symbolic link counts as what it points to.
+
+    >>> check_regular("/dev/zero")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: /dev/zero: is not a regular file (a pipe or a device?); expected a file
+    """
+    where = source or str(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError("cannot read the file: file not found", source=where) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", source=where) from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or a device?)"
+        raise InputError(f"is {kind}; expected a file", source=where)
+
+
 def supplier_files(folder: str | os.PathLike[str] | None) -> list[Path]:
     """The files of a suppliers folder (none when it is not given or not a folder)."""
     if not folder or not Path(folder).is_dir():
@@ -122,3 +156,187 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
         return False
+
+
+# -- a folder of outputs that appear together ---------------------------------------------------
+
+#: The hidden file in an output folder naming what the run wrote there (its other entries are
+#: replaced by the next run; anything not named is the user's, and makes a run refuse).
+MARKER = ".cbam-outputs"
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2  # Linux renameat2(2)
+_RENAME_SWAP = 2  # macOS renamex_np(2)
+
+
+def _libc() -> Any:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step; False where the system cannot.
+
+    Linux ``renameat2(RENAME_EXCHANGE)`` (kernel 3.15, glibc 2.28) or macOS
+    ``renamex_np(RENAME_SWAP)``, through ctypes. False when neither exists or the filesystem
+    does not support it (the caller then renames twice, see :func:`publish`).
+    """
+    try:
+        libc = _libc()
+    except OSError:
+        return False
+    first, second = os.fsencode(a), os.fsencode(b)
+    if hasattr(libc, "renameat2"):
+        done = libc.renameat2(_AT_FDCWD, first, _AT_FDCWD, second, _RENAME_EXCHANGE)
+    elif hasattr(libc, "renamex_np"):
+        done = libc.renamex_np(first, second, _RENAME_SWAP)
+    else:
+        return False
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _old_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.cbam-old")
+
+
+def publish(staging: Path, target: Path) -> None:
+    """Put the folder ``staging`` in the place of ``target``, the old content then removed.
+
+    With an atomic exchange the folder is at every moment either the old or the new set. Where
+    the system has none, ``target`` is renamed aside and ``staging`` renamed into place: a crash
+    between the two renames leaves ``target`` missing and the old set complete beside it, which
+    the next run puts back (:func:`recover`).
+    """
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the old set
+        return
+    old = _old_path(target)
+    os.rename(target, old)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(target: Path) -> None:
+    """Undo what a run killed midway left beside ``target`` (the caller holds the lock)."""
+    old = _old_path(target)
+    if old.is_dir() and not target.exists():
+        os.rename(old, target)  # killed between the two renames of publish(): the old set back
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.cbam-*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def folder_lock(target: Path) -> Iterator[None]:
+    """Hold the lock of an output folder: a second run into the same folder is refused.
+
+    The lock is ``fcntl.flock`` on a hidden file beside the folder, deleted when the run ends;
+    the kernel releases it when the process ends, however it ends. Where ``fcntl`` does not
+    exist (Windows) runs are not locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    path = target.with_name(f".{target.name}.cbam-lock")
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            raise InputError(
+                f"another cbam run (process {holder}) is writing this output folder; wait for "
+                "it to finish or choose another --out",
+                source=str(target),
+            ) from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a lock file its previous holder deleted meanwhile
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
+
+
+def _foreign(target: Path, names: Sequence[str]) -> list[str]:
+    """Entries of an existing output folder that no cbam run wrote there."""
+    if not target.is_dir():
+        return []
+    ours = set(names) | {MARKER}
+    marker = target / MARKER
+    if marker.is_file():
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            ours |= set(marker.read_text(encoding="utf-8").splitlines())
+    return sorted(p.name for p in target.iterdir() if p.name not in ours)
+
+
+def _folder_mode(target: Path) -> int:
+    """The existing folder's mode, or the one a new folder gets (0755 under umask 022)."""
+    if target.is_dir():
+        return stat.S_IMODE(target.stat().st_mode)
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
+@contextmanager
+def output_folder(out: str | os.PathLike[str], names: Sequence[str]) -> Iterator[Path]:
+    """A new hidden folder beside ``out`` to write a run's outputs in; put in place together.
+
+    The block writes every output into the folder it is given. When it ends without an error,
+    that folder takes the place of ``out`` in one atomic step (:func:`publish`): ``out`` holds
+    the complete previous set or the complete new set at every moment, even after ``kill -9``.
+    On an error (or Ctrl-C, SIGTERM) the new folder is deleted and ``out`` stays as it was.
+
+    A second run into the same folder is refused while the first holds its lock; leftovers of
+    a killed run are removed by the next one. ``out`` may hold only what cbam runs wrote there
+    (``names``, or what its :data:`MARKER` file lists): anything else -- the user's own files --
+    makes the run refuse, since the whole folder is replaced.
+
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "out"
+    >>> with output_folder(out, ["a.txt"]) as staging:
+    ...     _ = (staging / "a.txt").write_text("new")
+    >>> (out / "a.txt").read_text(), sorted(p.name for p in out.parent.iterdir())
+    ('new', ['out'])
+    """
+    target = Path(os.path.realpath(out))
+    if target.exists() and not target.is_dir():
+        raise InputError("--out must be a folder, but it names a file", source=str(out))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with folder_lock(target):
+        recover(target)
+        foreign = _foreign(target, names)
+        if foreign:
+            raise InputError(
+                f"the folder holds {', '.join(foreign)}, which cbam did not write; the outputs "
+                "replace the whole folder, so give them a folder of their own",
+                source=str(out),
+            )
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.cbam-new-"))
+        try:
+            os.chmod(staging, _folder_mode(target))
+            yield staging
+            written = sorted(p.name for p in staging.iterdir() if p.name != MARKER)
+            write_text_atomic(staging / MARKER, "".join(f"{n}\n" for n in written))
+            publish(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise

@@ -24,9 +24,9 @@ from cbam import forked
 from cbam.declaration.engine import Engine, EnginePart
 from cbam.declaration.model import Assessment, SupplierValue
 from cbam.errors import CbamError, InputError
-from cbam.files import refuse_overwrite, supplier_files
+from cbam.files import check_regular, output_folder, refuse_overwrite, supplier_files
 from cbam.forked import Forked
-from cbam.formats.imports import LineReader, header_columns, raw_rows
+from cbam.formats.imports import LineReader, header_columns, no_lines_error, raw_rows
 from cbam.formats.lines import LinesCsvWriter
 from cbam.formats.split import Part, delimiter_of, part_rows, split_points
 from cbam.rules import exceeds_de_minimis
@@ -54,6 +54,7 @@ class _Setup:
     accept_unverified: bool = False
     say: Callable[[str], None] | None = None
     """Where progress messages go (lines counted as they are assessed)."""
+    sheet: str | None = None
 
     def engine(self, sink: LinesCsvWriter | None, *, settle_at_once: bool = False) -> Engine:
         return Engine(
@@ -79,10 +80,10 @@ class _Setup:
         )
 
 
-def _header(path: Path, year: int) -> tuple[Any, LineReader]:
+def _header(path: Path, year: int, sheet: str | None = None) -> tuple[Any, LineReader]:
     """The file's rows after the header, and the reader of its lines."""
     source = str(path)
-    rows = raw_rows(path)
+    rows = raw_rows(path, sheet)
     try:
         header = next(rows)
     except StopIteration:
@@ -97,11 +98,13 @@ def _serial(
     with LinesCsvWriter(lines_csv) as writer:
         engine = setup.engine(writer)
         engine.progress = setup.lines_progress()
-        rows, reader = _header(path, setup.year)
+        rows, reader = _header(path, setup.year, setup.sheet)
         try:
             engine.add_lines(reader.lines(rows, 2))
         finally:
             rows.close()
+        if not engine.lines:
+            raise no_lines_error(str(path))
         return finish(engine)
 
 
@@ -180,6 +183,7 @@ def assess_file(
     workers: int | None = None,
     accept_unverified: bool = False,
     progress: Callable[[str], None] | None = None,
+    sheet: str | None = None,
 ) -> Assessment:
     """Read a customs file, assess it and write ``lines.csv`` (atomically); the Assessment.
 
@@ -205,6 +209,8 @@ def assess_file(
     progress : callable, optional
         Called with a message every 100,000 lines assessed
         (:data:`cbam.declaration.engine.PROGRESS_EVERY`).
+    sheet : str, optional
+        The sheet of a workbook (default: its first visible sheet).
 
     Returns
     -------
@@ -221,7 +227,14 @@ def assess_file(
     """
     path = Path(imports)
     setup = _Setup(
-        year, tuple(suppliers), prices, cscf, defaults_table, accept_unverified, progress
+        year,
+        tuple(suppliers),
+        prices,
+        cscf,
+        defaults_table,
+        accept_unverified,
+        say=progress,
+        sheet=sheet,
     )
 
     def finish(engine: Engine) -> Assessment:
@@ -280,6 +293,61 @@ class AssessRun:
         }
 
 
+@dataclass
+class _Inputs:
+    """The loaded inputs of one ``cbam assess`` run besides the customs file."""
+
+    facts: dict[str, str] | None
+    values: list[SupplierValue]
+    table: PriceTable | None
+    defaults: DefaultValueTable | None
+
+
+def _load_inputs(
+    year: int,
+    suppliers: str | os.PathLike[str] | None,
+    declarant: str | os.PathLike[str] | None,
+    prices: str | os.PathLike[str] | None,
+    defaults_workbook: str | os.PathLike[str] | None,
+    say: Callable[[str], None],
+) -> _Inputs:
+    from cbam.declaration.declarant import load_declarant
+    from cbam.formats.installation_files import load_suppliers
+    from cbam.reference import PriceTable, load_defaults_workbook
+
+    facts = load_declarant(Path(declarant)).summary() if declarant else None
+    if suppliers:
+        say(f"computing the supplier installations in {suppliers}")
+    values = load_suppliers(Path(suppliers), year) if suppliers else []
+    table = PriceTable.from_csv(Path(prices)) if prices else None
+    if defaults_workbook:
+        say(f"loading the default values of {defaults_workbook}")
+    defaults = load_defaults_workbook(Path(defaults_workbook)) if defaults_workbook else None
+    return _Inputs(facts, values, table, defaults)
+
+
+def _write_declaration(assessment: Assessment, folder: Path, say: Callable[[str], None]) -> None:
+    """declaration.json, declaration.xml and report.xlsx beside lines.csv in ``folder``."""
+    from cbam.formats.declaration_files import write_declaration_json, write_declaration_xml
+    from cbam.formats.workbook import write_report_xlsx
+
+    json_path, xml_path, report_path, lines_path = (folder / name for name in OUTPUT_NAMES)
+    say(f"{assessment.lines} lines assessed; writing the declaration files and the report")
+    # The report in a second process while this one writes the declaration files.
+    write_report = partial(write_report_xlsx, assessment, report_path, lines_csv=lines_path)
+    report = Forked(write_report) if forked.available() else None
+    try:
+        write_declaration_json(assessment, json_path)
+        write_declaration_xml(assessment, xml_path)
+        if report is None:
+            write_report()
+        else:
+            report.result()
+    finally:
+        if report is not None:
+            report.stop()
+
+
 def run_assess(
     imports: str | os.PathLike[str],
     year: int,
@@ -293,8 +361,15 @@ def run_assess(
     defaults_workbook: str | os.PathLike[str] | None = None,
     progress: Callable[[str], None] | None = None,
     accept_unverified: bool = False,
+    sheet: str | None = None,
 ) -> AssessRun:
     """``cbam assess``: the year's declaration files, report and ``lines.csv`` in ``out``.
+
+    The four files are one set: they are written into a new hidden folder beside ``out``,
+    which takes the place of ``out`` only when all four are complete
+    (:func:`cbam.files.output_folder`). At every moment -- a failure, Ctrl-C, ``kill -9`` --
+    ``out`` holds the complete previous set or the complete new one; a second run into the
+    same folder is refused while this one runs.
 
     Parameters
     ----------
@@ -303,7 +378,7 @@ def run_assess(
     year : int
         The import year.
     out : str or PathLike
-        The output folder (made when missing).
+        The output folder (made when missing). It may hold only what earlier runs wrote.
     suppliers : str or PathLike, optional
         A folder of installation files and communication templates (:func:`cbam.load_suppliers`).
     declarant : str or PathLike, optional
@@ -322,24 +397,20 @@ def run_assess(
         As for :func:`cbam.assess`: unverified values make an estimate, and every output says so.
         Called with a short message at each stage, and every 100,000 lines while the lines are
         assessed.
+    sheet : str, optional
+        The sheet of a workbook customs file (default: its first visible sheet).
 
     Returns
     -------
     AssessRun
         The assessment and the paths written; ``summary()`` is the ``--json`` document.
     """
-    from cbam.declaration.declarant import load_declarant
-    from cbam.formats.declaration_files import write_declaration_json, write_declaration_xml
-    from cbam.formats.installation_files import load_suppliers
-    from cbam.formats.workbook import write_report_xlsx
-    from cbam.reference import PriceTable, load_defaults_workbook
     from cbam.rules import check_year
 
     say = progress or (lambda _message: None)
     year = check_year(year)
     path = Path(imports)
-    if not path.is_file():
-        raise InputError("file not found", source=str(path))
+    check_regular(path)
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError("--out must be a folder, but it names a file", source=str(folder))
@@ -347,47 +418,28 @@ def run_assess(
     refuse_overwrite(
         paths, [path, declarant, prices, defaults_workbook, *supplier_files(suppliers)]
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    facts = load_declarant(Path(declarant)).summary() if declarant else None
-    if suppliers:
-        say(f"computing the supplier installations in {suppliers}")
-    values = load_suppliers(Path(suppliers), year) if suppliers else []
-    table = PriceTable.from_csv(Path(prices)) if prices else None
-    if defaults_workbook:
-        say(f"loading the default values of {defaults_workbook}")
-    defaults = load_defaults_workbook(Path(defaults_workbook)) if defaults_workbook else None
-    json_path, xml_path, report_path, lines_path = paths
-    say(f"assessing the customs lines of {path} -> {lines_path}")
-    assessment = assess_file(
-        path,
-        year,
-        lines_csv=lines_path,
-        suppliers=values,
-        prices=table,
-        cscf=cscf,
-        scenario_prices=scenario_prices,
-        declarant=facts,
-        defaults_table=defaults,
-        accept_unverified=accept_unverified,
-        progress=progress,
-    )
-    say(f"{assessment.lines} lines assessed; writing the declaration files and {report_path}")
-    # The report in a second process while this one writes the declaration files.
-    write_report = partial(write_report_xlsx, assessment, report_path, lines_csv=lines_path)
-    report = Forked(write_report) if forked.available() else None
-    try:
-        write_declaration_json(assessment, json_path)
-        write_declaration_xml(assessment, xml_path)
-        if report is None:
-            write_report()
-        else:
-            report.result()
-    finally:
-        if report is not None:
-            report.stop()
+    inputs = _load_inputs(year, suppliers, declarant, prices, defaults_workbook, say)
+    with output_folder(folder, OUTPUT_NAMES) as staging:
+        say(f"assessing the customs lines of {path}")
+        assessment = assess_file(
+            path,
+            year,
+            lines_csv=staging / "lines.csv",
+            suppliers=inputs.values,
+            prices=inputs.table,
+            cscf=cscf,
+            scenario_prices=scenario_prices,
+            declarant=inputs.facts,
+            defaults_table=inputs.defaults,
+            sheet=sheet,
+            accept_unverified=accept_unverified,
+            progress=progress,
+        )
+        _write_declaration(assessment, staging, say)
     say("done")
+    json_path, xml_path, report_path, lines_path = paths
     return AssessRun(
         assessment=assessment,
         outputs=[json_path, xml_path, report_path, lines_path],
-        suppliers=len({v.installation_id for v in values}),
+        suppliers=len({v.installation_id for v in inputs.values}),
     )

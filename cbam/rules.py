@@ -8,10 +8,11 @@ never silently takes the last value.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from enum import StrEnum
 
 from cbam.errors import InputError
+from cbam.values import EXACT
 
 #: First and last years for which the library knows the year rules. The CBAM factor schedule
 #: ends in 2034 (factor 0 "from 2034"), so later years repeat 2034's rules.
@@ -96,7 +97,8 @@ def markup(sector: Sector | str, year: int) -> Decimal:
 
 def marked_up(total: Decimal, sector: Sector | str, year: int) -> Decimal:
     """``total x (1 + mark-up)``, exactly (IR 2025/2621 Annex I)."""
-    return total * (Decimal(1) + markup(sector, year))
+    with localcontext(EXACT):
+        return total * (Decimal(1) + markup(sector, year))
 
 
 # --- De minimis, holding, deadlines ---------------------------------------------------------

@@ -26,6 +26,7 @@ from cbam.formats.template import fill as fill_module
 from cbam.formats.workbook import write_report_xlsx
 
 from .bad_inputs.conftest import assert_refused, cli
+from .bad_inputs.corpus import case
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -65,6 +66,11 @@ def _check_untouched(target: Path) -> None:
     assert _leftovers(target.parent) == []
 
 
+@case(
+    "faults",
+    "`declaration.json`: the disk is full after half the text",
+    "the previous file intact, no temporary file",
+)
 def test_declaration_json_failing_midway(
     assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -97,6 +103,11 @@ def test_declaration_json_failing_midway(
     _check_untouched(target)
 
 
+@case(
+    "faults",
+    "`declaration.xml`: a failure at the 2nd good",
+    "the previous file intact, no temporary file",
+)
 def test_declaration_xml_failing_midway(
     assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,6 +124,11 @@ def test_declaration_xml_failing_midway(
     _check_untouched(target)
 
 
+@case(
+    "faults",
+    "`report.xlsx`: a failure while writing the Summary",
+    "the previous file intact, no temporary file",
+)
 def test_report_xlsx_failing_midway(
     assessment: Assessment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -126,6 +142,11 @@ def test_report_xlsx_failing_midway(
     _check_untouched(target)
 
 
+@case(
+    "faults",
+    "`report.xlsx` from a damaged `lines.csv`",
+    "refused naming `lines.csv` and row 1; the previous report intact",
+)
 def test_report_xlsx_with_a_damaged_lines_csv(assessment: Assessment, tmp_path: Path) -> None:
     target = tmp_path / "report.xlsx"
     target.write_bytes(OLD)
@@ -138,6 +159,11 @@ def test_report_xlsx_with_a_damaged_lines_csv(assessment: Assessment, tmp_path: 
     _check_untouched(target)
 
 
+@case(
+    "faults",
+    "`report.xlsx` from a `lines.csv` with a 200,000-digit cell",
+    "refused naming `lines.csv` and row 2; the previous report intact",
+)
 def test_report_xlsx_with_a_giant_cell_in_lines_csv(assessment: Assessment, tmp_path: Path) -> None:
     target = tmp_path / "report.xlsx"
     target.write_bytes(OLD)
@@ -150,6 +176,11 @@ def test_report_xlsx_with_a_giant_cell_in_lines_csv(assessment: Assessment, tmp_
     _check_untouched(target)
 
 
+@case(
+    "faults",
+    "`lines.csv`: the customs file breaks off after the last line",
+    "the previous file intact, no temporary file",
+)
 def test_lines_csv_failing_midway(assessment: Assessment, tmp_path: Path) -> None:
     target = tmp_path / "lines.csv"
     target.write_bytes(OLD)
@@ -163,6 +194,11 @@ def test_lines_csv_failing_midway(assessment: Assessment, tmp_path: Path) -> Non
     _check_untouched(target)
 
 
+@case(
+    "faults",
+    "QReport XML: a failure in the 3rd element",
+    "the previous file intact, no temporary file",
+)
 def test_qreport_failing_midway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cbam.declaration.declarant import load_declarant
     from cbam.formats.qreport.build import build_qreport
@@ -180,6 +216,11 @@ def test_qreport_failing_midway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     _check_untouched(target)
 
 
+@case(
+    "faults",
+    "filled template: a failure writing the 2nd sheet",
+    "the previous file intact, no temporary file",
+)
 def test_template_fill_failing_midway(
     reference_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -195,6 +236,7 @@ def test_template_fill_failing_midway(
     _check_untouched(target)
 
 
+@case("faults", "the final rename fails", "the previous file intact, no temporary file")
 def test_write_atomic_failing_at_the_rename(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -213,6 +255,11 @@ def test_write_atomic_failing_at_the_rename(
 # -- outputs never replace inputs --------------------------------------------------------------
 
 
+@case(
+    "inputs",
+    "`cbam assess DIR/lines.csv --out DIR`",
+    "refused — “would be overwritten”; the input unchanged, nothing written",
+)
 def test_assess_refuses_out_folder_holding_the_input_as_lines_csv(tmp_path: Path) -> None:
     folder = tmp_path / "work"
     folder.mkdir()
@@ -226,6 +273,11 @@ def test_assess_refuses_out_folder_holding_the_input_as_lines_csv(tmp_path: Path
     assert sorted(p.name for p in folder.iterdir()) == ["lines.csv"]
 
 
+@case(
+    "inputs",
+    "`--declarant DIR/declaration.json --out DIR`",
+    "refused — “would be overwritten”; the declarant file unchanged",
+)
 def test_assess_refuses_a_declarant_file_named_like_an_output(tmp_path: Path) -> None:
     folder = tmp_path / "work"
     folder.mkdir()
@@ -240,6 +292,7 @@ def test_assess_refuses_a_declarant_file_named_like_an_output(tmp_path: Path) ->
     assert declarant.read_bytes() == before
 
 
+@case("inputs", "`--out` naming a file", "refused — “--out must be a folder”")
 def test_assess_refuses_out_naming_a_file(tmp_path: Path) -> None:
     imports = tmp_path / "imports.csv"
     shutil.copy(SAMPLES / "imports-2026.csv", imports)
@@ -249,6 +302,7 @@ def test_assess_refuses_out_naming_a_file(tmp_path: Path) -> None:
     assert imports.read_bytes() == before
 
 
+@case("inputs", "`DIR/lines.csv` a symbolic link to the input", "refused; the input unchanged")
 def test_assess_through_a_symlink_is_still_the_input(tmp_path: Path) -> None:
     imports = tmp_path / "imports.csv"
     shutil.copy(SAMPLES / "imports-2026.csv", imports)
@@ -260,6 +314,11 @@ def test_assess_through_a_symlink_is_still_the_input(tmp_path: Path) -> None:
     assert imports.read_bytes() == (SAMPLES / "imports-2026.csv").read_bytes()
 
 
+@case(
+    "inputs",
+    "`cbam qreport X.csv -o X.csv`; `-o` the declarant file",
+    "refused — “would be overwritten”",
+)
 def test_qreport_refuses_output_equal_to_input(tmp_path: Path) -> None:
     imports = tmp_path / "q4.csv"
     imports.write_text(
@@ -275,6 +334,11 @@ def test_qreport_refuses_output_equal_to_input(tmp_path: Path) -> None:
     assert imports.read_bytes() == before
 
 
+@case(
+    "inputs",
+    "`cbam template fill INST --template T -o INST` or `-o T`",
+    "refused — “would be overwritten”",
+)
 def test_template_fill_refuses_output_equal_to_an_input(tmp_path: Path) -> None:
     installation = tmp_path / "cement.json"
     shutil.copy(SAMPLES / "installations" / "cement.json", installation)
@@ -287,6 +351,11 @@ def test_template_fill_refuses_output_equal_to_an_input(tmp_path: Path) -> None:
     assert installation.read_bytes() == before
 
 
+@case(
+    "inputs",
+    "`fill_template(...)` with the output the blank template",
+    "`InputError` “the output is the blank template itself”; the blank unchanged",
+)
 def test_fill_template_api_refuses_to_replace_the_blank(tmp_path: Path) -> None:
     template = tmp_path / "blank.xlsx"
     template.write_bytes(OLD)

@@ -107,7 +107,9 @@ def test_bad_input_exits_1_without_outputs(
     err = capsys.readouterr().err
     assert code == 1
     assert "row 3" in err and "ZZ" in err and str(imports) in err
-    assert not any(out.iterdir())
+    # The outputs appear together or not at all: the folder was never made, nothing beside it.
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["imports.csv"]
 
 
 def test_line_of_another_year(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

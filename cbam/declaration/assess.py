@@ -6,18 +6,161 @@ A thin front end over :class:`cbam.declaration.engine.Engine`, which holds every
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING
+import datetime as dt
+import inspect
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal, localcontext
+from types import GeneratorType
+from typing import TYPE_CHECKING, Any
 
+from cbam.codes import validate_cn, validate_country
 from cbam.declaration.engine import EXACT, Engine, LineSink, SupplierIndex, line_error
-from cbam.declaration.model import Assessment, ImportLine, SupplierValue
+from cbam.declaration.model import ImportLine, SupplierValue
+from cbam.errors import CbamError, InputError
+from cbam.values import check_identifier, figure, in_range, quarter_of
 
 if TYPE_CHECKING:
     from cbam.reference.defaults import DefaultValueTable
     from cbam.reference.prices import PriceTable
 
-__all__ = ["EXACT", "LineSink", "SupplierIndex", "assess", "line_error"]
+if TYPE_CHECKING:
+    from cbam.declaration.model import Assessment
+
+__all__ = ["EXACT", "LineSink", "SupplierIndex", "assess", "check_line", "line_error"]
+
+_FIGURES = ("net_mass", "supplementary_units", "clinker_content", "nitrogen_content")
+_TEXTS = ("installation_id", "route", "procedure", "line_id")
+
+
+def _plain_figure(value: object) -> bool:
+    """True for a Decimal the engine takes as it is (the common case, checked cheaply)."""
+    return type(value) is Decimal and value.is_finite() and value >= 0 and in_range(value)
+
+
+def _codes(line: ImportLine, known: dict[Any, str]) -> dict[str, Any]:
+    """The CN code and country of a line, normalised (each distinct text checked once)."""
+    changes: dict[str, Any] = {}
+    for field in ("cn", "country"):
+        text = getattr(line, field)
+        key = (field, text)
+        found = known.get(key)
+        if found is None:
+            if isinstance(text, str):
+                found = validate_cn(text) if field == "cn" else validate_country(text)
+            elif field == "cn" and type(text) is int:
+                found = validate_cn(text)
+            else:
+                raise InputError(f"expected a text, got {type(text).__name__}", field=field)
+            known[key] = found
+        if found != text:
+            changes[field] = found
+    return changes
+
+
+def _figures(line: ImportLine) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for field in _FIGURES:
+        value = getattr(line, field)
+        if (value is None and field != "net_mass") or _plain_figure(value):
+            number = value
+        else:
+            number = changes[field] = figure(value, field)
+        if field in ("clinker_content", "nitrogen_content") and number is not None and number > 1:
+            raise InputError(f"is a share between 0 and 1, got {number}", field=field)
+    deduction = line.carbon_price_deduction
+    if deduction is not None and not _plain_figure(deduction):
+        changes["carbon_price_deduction"] = figure(deduction, "carbon_price_deduction")
+    return changes
+
+
+def _when(line: ImportLine, year: int) -> None:
+    if type(line.year) is not int or line.year != year:
+        raise InputError(
+            f"the line is of year {line.year!r}, outside the assessed year {year}", field="year"
+        )
+    if type(line.quarter) is not int or not 1 <= line.quarter <= 4:
+        raise InputError(f"{line.quarter!r} is not a quarter (1-4)", field="quarter")
+    day = line.import_date
+    if day is None:
+        return
+    if not isinstance(day, dt.date):
+        raise InputError(f"expected a date, got {type(day).__name__}", field="import_date")
+    if day.year != line.year or quarter_of(day) != line.quarter:
+        raise InputError(
+            f"{day} contradicts the line's year {line.year} and quarter {line.quarter}",
+            field="import_date",
+        )
+
+
+def check_line(line: object, year: int, known: dict[Any, str] | None = None) -> ImportLine:
+    """A line given to :func:`assess`, checked as the customs reader checks a row.
+
+    Figures must be Decimals, ints or decimal strings (a float is refused: pass
+    ``Decimal(str(x))``), finite, not negative and within range; shares at most 1; the year
+    the assessed one, the quarter 1-4 and the date within both; CN code and country valid
+    (normalised: ``"7208 10 00"`` becomes ``"72081000"``); ids and names without control
+    characters or a formula's first character. ``known`` remembers the codes already checked.
+
+    Parameters
+    ----------
+    line : ImportLine
+        The line.
+    year : int
+        The assessed year.
+    known : dict, optional
+        A cache shared by the lines of one assessment.
+
+    Returns
+    -------
+    ImportLine
+        The line, with its figures as Decimals and its codes normalised.
+
+    Raises
+    ------
+    InputError
+        Naming the line's row and the field.
+
+    Examples
+    --------
+    >>> line = ImportLine(row=2, cn="7208 10 00", country="tr", net_mass=5, year=2026, quarter=1)
+    >>> checked = check_line(line, 2026)
+    >>> checked.cn, checked.country, checked.net_mass
+    ('72081000', 'TR', Decimal('5'))
+    >>> check_line(line._replace(net_mass=0.1), 2026)
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: row 2, field 'net_mass': 0.1 is a binary float, which cannot hold ...
+    """
+    if not isinstance(line, ImportLine):
+        raise InputError(f"expected an ImportLine, got {type(line).__name__}", field="lines")
+    try:
+        if type(line.row) is not int:
+            raise InputError(f"expected a row number, got {line.row!r}", field="row")
+        changes = _figures(line)
+        _when(line, year)
+        changes.update(_codes(line, {} if known is None else known))
+        for field in _TEXTS:
+            text = getattr(line, field)
+            if text is not None:
+                if not isinstance(text, str):
+                    raise InputError(f"expected a text, got {type(text).__name__}", field=field)
+                check_identifier(text, field)
+    except CbamError as exc:
+        raise line_error(exc, line.row if type(line.row) is int else 0) from None
+    return line._replace(**changes) if changes else line
+
+
+def _checked(lines: Iterable[ImportLine], year: int) -> Iterator[ImportLine]:
+    """The lines, each through :func:`check_line`; an iterator already read is refused."""
+    if isinstance(lines, GeneratorType) and inspect.getgeneratorstate(lines) != "GEN_CREATED":
+        raise InputError(
+            "the lines were already read: an iterator (such as read_imports()) can be read "
+            "once; call read_imports() again, or pass list(read_imports(...))",
+            field="lines",
+        )
+    known: dict[Any, str] = {}
+    for line in lines:
+        yield check_line(line, year, known)
 
 
 def assess(
@@ -83,8 +226,11 @@ def assess(
     Raises
     ------
     InputError
-        A line that cannot be assessed (not a CBAM good, EU origin, unknown route...): the
-        message names the row and the column.
+        A line that cannot be assessed (not a CBAM good, EU origin, unknown route...), a float,
+        negative, non-finite or out-of-range figure, a line of another year, a quarter outside
+        1-4 (:func:`check_line`), an iterator that was already read: the message names the row
+        and the column. Results never depend on the caller's :mod:`decimal` context: the library
+        computes in its own (:data:`EXACT`).
 
     Examples
     --------
@@ -99,14 +245,17 @@ def assess(
     >>> result.totals.certificates  # 100 t x (2.6702629107 - 1.33575)
     Decimal('133.45129107000')
     """
-    engine = Engine(
-        year,
-        suppliers=suppliers,
-        prices=prices,
-        cscf=cscf,
-        defaults_table=defaults_table,
-        sink=sink,
-        accept_unverified=accept_unverified,
-    )
-    engine.add_lines(lines)
-    return engine.finish(scenario_prices=scenario_prices, declarant=declarant)
+    with localcontext(EXACT):
+        cscf = figure(cscf, "cscf")
+        scenarios = [figure(price, "scenario_prices") for price in scenario_prices]
+        engine = Engine(
+            year,
+            suppliers=suppliers,
+            prices=prices,
+            cscf=cscf,
+            defaults_table=defaults_table,
+            sink=sink,
+            accept_unverified=accept_unverified,
+        )
+        engine.add_lines(_checked(lines, engine.year))
+        return engine.finish(scenario_prices=scenarios, declarant=declarant)

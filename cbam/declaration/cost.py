@@ -12,7 +12,7 @@ no free allocation (Q&A §3.8). Everything per tonne comes from
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -21,9 +21,9 @@ from cbam.declaration import certificates as cert
 from cbam.declaration.audit import AuditStep
 from cbam.declaration.eligibility import Eligibility, eligibility, reporting_year
 from cbam.declaration.valuation import CSCF_NOTE, Valuation, value_good
-from cbam.errors import InputError
 from cbam.reference.prices import CertificatePrice, PriceTable
 from cbam.rules import Sector
+from cbam.values import EXACT, figure
 
 if TYPE_CHECKING:
     from cbam.declaration.model import SupplierValue
@@ -167,11 +167,6 @@ class LineCost(BaseModel):
         }
 
 
-def _non_negative(value: Decimal | None, field: str) -> None:
-    if value is not None and value < 0:
-        raise InputError(f"must be >= 0, got {value}", field=field)
-
-
 def cost_line(
     cn: str | int,
     country: str,
@@ -241,7 +236,8 @@ def cost_line(
     ------
     InputError
         As :func:`cbam.declaration.valuation.value_good` (a good made from precursors with actual
-        values needs ``benchmark_a`` or ``supplier``), or a negative quantity.
+        values needs ``benchmark_a`` or ``supplier``), or a negative, non-finite or out-of-range
+        quantity, or a float (pass ``Decimal(str(x))``).
 
     Examples
     --------
@@ -250,27 +246,42 @@ def cost_line(
     ...           ).certificates  # 1000 x (1.39 x 1.1 - 0.975 x 0.666)
     Decimal('879.650000')
     """
-    _non_negative(mass, "mass")
-    _non_negative(carbon_price_deduction, "carbon_price_deduction")
-    status, supplier = _supplier_status(supplier, cn, year)
-    valuation = value_good(
-        cn,
-        country,
-        year,
-        route=route,
-        see_direct=see_direct,
-        see_indirect=see_indirect,
-        supplier=supplier,
-        see_definitive=see_definitive,
-        benchmark_a=benchmark_a,
-        clinker_content=clinker_content,
-        nitrogen_content=nitrogen_content,
-        cscf=cscf,
-        defaults_table=defaults_table,
+    # Figures as the Python API takes them (cbam.values.figure: no floats), computed in the
+    # library's own decimal context whatever the caller's.
+    mass = figure(mass, "mass")
+    carbon_price_deduction = figure(carbon_price_deduction, "carbon_price_deduction")
+    see_direct, see_indirect, see_definitive, benchmark_a, clinker_content, nitrogen_content = (
+        None if value is None else figure(value, name)
+        for value, name in (
+            (see_direct, "see_direct"),
+            (see_indirect, "see_indirect"),
+            (see_definitive, "see_definitive"),
+            (benchmark_a, "benchmark_a"),
+            (clinker_content, "clinker_content"),
+            (nitrogen_content, "nitrogen_content"),
+        )
     )
-    resolved = _price(price, prices, year)
-    line = _line_cost(valuation, mass, carbon_price_deduction, resolved)
-    return _with_status(line, valuation, status, "given" if see_direct is not None else None)
+    cscf = figure(cscf, "cscf")
+    with localcontext(EXACT):
+        status, supplier = _supplier_status(supplier, cn, year)
+        valuation = value_good(
+            cn,
+            country,
+            year,
+            route=route,
+            see_direct=see_direct,
+            see_indirect=see_indirect,
+            supplier=supplier,
+            see_definitive=see_definitive,
+            benchmark_a=benchmark_a,
+            clinker_content=clinker_content,
+            nitrogen_content=nitrogen_content,
+            cscf=cscf,
+            defaults_table=defaults_table,
+        )
+        resolved = _price(price, prices, year)
+        line = _line_cost(valuation, mass, carbon_price_deduction, resolved)
+        return _with_status(line, valuation, status, "given" if see_direct is not None else None)
 
 
 def _with_status(
@@ -323,7 +334,7 @@ def _price(
     if isinstance(price, CertificatePrice):
         return price
     if price is not None:
-        _non_negative(price, "price")
+        price = figure(price, "price")
         return CertificatePrice(period=str(year), value=price, source="given by the user")
     return (prices or PriceTable()).for_year(year)
 

@@ -2,17 +2,18 @@
 
 Field sizes follow the QReport v23.00 schema (an..17 identification numbers, an..70 names,
 an..128 signature fields) so that one declarant file serves the annual declaration and the
-quarterly report.
+quarterly report. Texts hold no control character and names do not begin like a formula
+(:mod:`cbam.values`); a key given twice is refused.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,11 +24,25 @@ from pydantic import (
 
 from cbam.codes import validate_country
 from cbam.errors import InputError
+from cbam.files import check_regular
+from cbam.jsonfile import load_json
+from cbam.values import name_rule, text_rule
 from cbam.yamlfile import load_yaml
 
-Text70 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=70)]
-Text128 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-Text35 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=35)]
+# Texts hold no control character (no workbook or XML file can); names do not begin like a
+# formula either (cbam.values).
+_TEXT = AfterValidator(text_rule)
+Text70 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=70), _TEXT
+]
+Text128 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), _TEXT
+]
+Text35 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=35), _TEXT
+]
+Name70 = Annotated[Text70, AfterValidator(name_rule)]
+Name128 = Annotated[Text128, AfterValidator(name_rule)]
 
 #: EORI number (Reg. (EU) 2015/2446 Art. 1(18)): ISO country code + up to 15 letters or digits.
 _EORI = re.compile(r"^[A-Z]{2}[0-9A-Z]{1,15}$")
@@ -52,8 +67,12 @@ class Address(BaseModel):
     city: Text35
     street: Text70 | None = None
     street_additional: Text70 | None = None
-    number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=35)] | None = None
-    postcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=17)] | None = None
+    number: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=35), _TEXT] | None
+    ) = None
+    postcode: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=17), _TEXT] | None
+    ) = None
     po_box: Text70 | None = None
 
     @field_validator("country")
@@ -68,7 +87,7 @@ class Party(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     identification_number: str = Field(description="EORI number (an..17)")
-    name: Text70
+    name: Name70
     address: Address
 
     @field_validator("identification_number")
@@ -90,7 +109,7 @@ class Signature(BaseModel):
     global_data_confirmation: bool = True
     use_of_data_confirmation: bool = True
     place: Text128
-    name: Text128
+    name: Name128
     position: Text128
     other_applicable_methodology: bool | None = None
 
@@ -129,10 +148,10 @@ class DeclarantFile(BaseModel):
     representative: Party | None = None
     importer: Party | None = None
     signature: Signature
-    authorisation_number: str | None = Field(
+    authorisation_number: Annotated[str, _TEXT] | None = Field(
         default=None, description="CBAM account / authorisation number of the declarant"
     )
-    remarks: Annotated[str, StringConstraints(max_length=512)] | None = None
+    remarks: Annotated[str, StringConstraints(max_length=512), _TEXT] | None = None
 
     def summary(self) -> dict[str, str]:
         """The few facts the annual declaration shows about its declarant."""
@@ -149,6 +168,7 @@ class DeclarantFile(BaseModel):
 
 
 def _read_mapping(path: Path) -> Any:
+    check_regular(path)
     try:
         # utf-8-sig: a byte-order mark written by Windows editors is not content.
         text = path.read_text(encoding="utf-8-sig")
@@ -159,15 +179,7 @@ def _read_mapping(path: Path) -> Any:
         ) from None
     if path.suffix.lower() in (".yaml", ".yml"):
         return load_yaml(text, source=str(path))
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg}", source=str(path), location=f"line {exc.lineno}"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        # Integers of thousands of digits, arrays nested thousands deep: not a declarant file.
-        raise InputError(f"not a usable JSON declarant file: {exc}", source=str(path)) from None
+    return load_json(text, source=str(path), what="JSON declarant file")
 
 
 def load_declarant(path: str | Path) -> DeclarantFile:

@@ -36,6 +36,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from cbam import goods as catalogue
+from cbam import values
 from cbam.declaration import certificates as cert
 from cbam.declaration.audit import AuditStep
 from cbam.declaration.eligibility import eligibility, reporting_year
@@ -72,8 +73,9 @@ if TYPE_CHECKING:
 ZERO = Decimal(0)
 #: Products of an SEE (at most ~28 significant digits from a division) and a mass, and sums of
 #: a million such products, fit in 100 digits: with this context no line figure and no total is
-#: ever rounded, so totals equal the sum of the lines exactly, in any order.
-EXACT = Context(prec=100)
+#: ever rounded, so totals equal the sum of the lines exactly, in any order. (The library's one
+#: context, :data:`cbam.values.EXACT`.)
+EXACT: Context = values.EXACT
 
 Variant = tuple[int | None, Decimal | None, Decimal | None] | None
 """(reporting year of actual values, clinker content, nitrogen content) where they matter."""

@@ -23,17 +23,25 @@ production_year        no        evidenced year of production (IR 2025/2547 Art.
 
 A row that breaks a rule is an :class:`~cbam.errors.InputError` naming file, row and column; no
 row is ever dropped silently. Rows are numbered as a spreadsheet shows them (header = row 1).
+Values follow :mod:`cbam.values`: figures in plain decimal notation, dates exactly
+``YYYY-MM-DD`` (or a real Excel date), four-digit years, a date that contradicts the line's
+``year`` or ``quarter`` refused; line and installation ids without control characters or a
+formula's first character. A value under a column without a header is refused, and so is a
+file without a line. XLSX files are read by :mod:`cbam.formats.sheet` (every row and column,
+the first visible sheet or the one named); a CSV line longer than :data:`MAX_LINE` characters
+and a header of more than :data:`MAX_COLUMNS` columns are refused while reading.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import ValidationError
 
@@ -41,6 +49,20 @@ from cbam.codes import validate_cn, validate_country
 from cbam.declaration.carbon_price import CarbonPriceClaim
 from cbam.declaration.model import ImportLine
 from cbam.errors import CbamError, InputError
+from cbam.formats.sheet import MAX_COLUMNS, column_letter
+from cbam.values import (
+    CONTROL,
+    FORMULA_START,
+    MAX_NAME,
+    check_identifier,
+    check_text,
+    parse_date,
+    parse_figure,
+    parse_quarter,
+    parse_year,
+    quarter_of,
+    quick_figure,
+)
 
 REQUIRED = ("cn_code", "country", "net_mass")
 OPTIONAL = (
@@ -88,6 +110,12 @@ def normalise_header(name: str) -> str:
 
 
 def _columns(header: list[str], source: str) -> list[str]:
+    if len(header) > MAX_COLUMNS:
+        raise InputError(
+            f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} (Excel's limit)",
+            source=source,
+            location="row 1",
+        )
     names = [normalise_header(h or "") for h in header]
     unknown = [h for h, n in zip(header, names, strict=True) if n and n not in COLUMNS]
     if unknown:
@@ -114,43 +142,13 @@ def _columns(header: list[str], source: str) -> list[str]:
     return names
 
 
-#: Figures beyond these bounds are typing or export errors, not masses: 1e999999 would overflow
-#: the arithmetic and 1e-999999 would write a million-digit figure into every output.
-MAX_DIGITS = 40
-MIN_ADJUSTED, MAX_ADJUSTED = -15, 15
-
-
-def in_range(value: Decimal) -> bool:
-    """True for a figure of at most MAX_DIGITS significant digits and magnitude 1e-15..1e15."""
-    if not value:
-        return True
-    return (
-        MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED
-        and len(value.as_tuple().digits) <= MAX_DIGITS
-    )
+#: The longest line of a CSV customs file (characters); a longer one is refused while it is
+#: read, never held whole in memory.
+MAX_LINE = 1 << 20
 
 
 def _decimal(text: str, field: str, *, required: bool = False) -> Decimal | None:
-    text = text.strip()
-    if not text:
-        if required:
-            raise InputError("a value is required", field=field)
-        return None
-    try:
-        value = Decimal(text.replace("\u00a0", "").replace(" ", ""))
-    except InvalidOperation:
-        raise InputError(f"{text!r} is not a number", field=field) from None
-    if not value.is_finite():
-        raise InputError(f"{text!r} is not a finite number", field=field)
-    if not in_range(value):
-        raise InputError(
-            f"{text!r} is outside the range of figures this library accepts "
-            f"(at most {MAX_DIGITS} significant digits, magnitude 1e-15 to 1e15)",
-            field=field,
-        )
-    if value < 0:
-        raise InputError(f"must be >= 0, got {text}", field=field)
-    return value
+    return parse_figure(text, field, required=required)
 
 
 def _share(text: str, field: str) -> Decimal | None:
@@ -160,16 +158,33 @@ def _share(text: str, field: str) -> Decimal | None:
     return value
 
 
-def _text(raw: object) -> str:
-    if raw is None:
-        return ""
-    if isinstance(raw, float):
-        return repr(raw)  # the exact shortest form of a spreadsheet number
-    if isinstance(raw, dt.datetime):
-        return raw.date().isoformat()
-    if isinstance(raw, dt.date):
-        return raw.isoformat()
-    return str(raw)
+def _identifier(text: str, field: str) -> str | None:
+    """A stripped identifier (:func:`cbam.values.check_identifier`), None when empty."""
+    stripped = text.strip()
+    return check_identifier(stripped, field) if stripped else None
+
+
+def _when(values: dict[str, str]) -> tuple[dt.date | None, int, int]:
+    """The line's import date (or None), year and quarter; contradictions refused."""
+    date_text = values.get("import_date", "").strip()
+    year_text = values.get("year", "").strip()
+    quarter_text = values.get("quarter", "").strip()
+    if not date_text:
+        if not year_text or not quarter_text:
+            raise InputError("give import_date, or year and quarter", field="import_date")
+        return None, parse_year(year_text), parse_quarter(quarter_text)
+    day = parse_date(date_text, "import_date")
+    if year_text and parse_year(year_text) != day.year:
+        raise InputError(
+            f"year {year_text} contradicts import_date {date_text} of the same line", field="year"
+        )
+    if quarter_text and parse_quarter(quarter_text) != quarter_of(day):
+        raise InputError(
+            f"quarter {quarter_text} contradicts import_date {date_text} (quarter "
+            f"{quarter_of(day)}) of the same line",
+            field="quarter",
+        )
+    return day, day.year, quarter_of(day)
 
 
 def parse_line(values: dict[str, str], row: int, year: int | None) -> ImportLine:
@@ -185,28 +200,7 @@ def parse_line(values: dict[str, str], row: int, year: int | None) -> ImportLine
         raise exc.located(field="country") from None
     mass = _decimal(values.get("net_mass", ""), "net_mass", required=True)
     assert mass is not None
-    date_text = values.get("import_date", "").strip()
-    import_date: dt.date | None = None
-    if date_text:
-        try:
-            import_date = dt.date.fromisoformat(date_text[:10])
-        except ValueError:
-            raise InputError(
-                f"{date_text!r} is not a date (YYYY-MM-DD)", field="import_date"
-            ) from None
-        line_year, quarter = import_date.year, (import_date.month - 1) // 3 + 1
-    else:
-        year_text = values.get("year", "").strip()
-        quarter_text = values.get("quarter", "").strip().upper().removeprefix("Q")
-        if not year_text or not quarter_text:
-            raise InputError("give import_date, or year and quarter", field="import_date")
-        try:
-            line_year = int(Decimal(year_text))
-        except (InvalidOperation, ValueError):
-            raise InputError(f"{year_text!r} is not a year", field="year") from None
-        if quarter_text not in ("1", "2", "3", "4"):
-            raise InputError(f"{quarter_text!r} is not a quarter (1-4)", field="quarter")
-        quarter = int(quarter_text)
+    import_date, line_year, quarter = _when(values)
     if year is not None and line_year != year:
         raise InputError(
             f"the line was imported in {line_year}, outside the assessed year {year}",
@@ -221,13 +215,13 @@ def parse_line(values: dict[str, str], row: int, year: int | None) -> ImportLine
         year=line_year,
         quarter=quarter,
         import_date=import_date,
-        installation_id=values.get("installation_id", "").strip() or None,
+        installation_id=_identifier(values.get("installation_id", ""), "installation_id"),
         route=route,
-        procedure=values.get("procedure", "").strip() or None,
+        procedure=_identifier(values.get("procedure", ""), "procedure"),
         supplementary_units=_decimal(values.get("supplementary_units", ""), "supplementary_units"),
         clinker_content=_share(values.get("clinker_content", ""), "clinker_content"),
         nitrogen_content=_share(values.get("nitrogen_content", ""), "nitrogen_content"),
-        line_id=values.get("line_id", "").strip() or None,
+        line_id=_identifier(values.get("line_id", ""), "line_id"),
         carbon_price_deduction=_decimal(
             values.get("carbon_price_deduction", ""), "carbon_price_deduction"
         ),
@@ -272,6 +266,10 @@ def _carbon_price(values: dict[str, str]) -> CarbonPriceClaim | None:
     cells = {n: values.get(f"carbon_price_{n}", "").strip() for n in names}
     if not any(cells.values()):
         return None
+    if cells["evidence"]:
+        check_text(cells["evidence"], "carbon_price_evidence")
+    if cells["certifier"]:
+        check_identifier(cells["certifier"], "carbon_price_certifier")
     amount = _decimal(cells["paid"], "carbon_price_paid", required=True)
     rebate = _decimal(cells["rebate"], "carbon_price_rebate")
     data = {**cells, "amount": amount, "rebate": rebate or Decimal(0)}
@@ -298,40 +296,13 @@ def _production_year(text: str, import_year: int) -> int | None:
     text = text.strip()
     if not text:
         return None
-    try:
-        year = int(Decimal(text))
-    except (InvalidOperation, ValueError):
-        raise InputError(f"{text!r} is not a year", field="production_year") from None
+    year = parse_year(text, "production_year")
     if year > import_year or year < 1900:
         raise InputError(
             f"{year} is not a production year of goods imported in {import_year}",
             field="production_year",
         )
     return year
-
-
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    import zipfile
-
-    import openpyxl
-
-    from cbam.formats.archive import check_archive
-
-    check_archive(path)  # a zip bomb is refused before anything is unpacked
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(f"cannot read the workbook: {exc}", source=str(path)) from None
-    try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [_text(v) for v in values]
-    except SyntaxError as exc:  # the XML parser refusing a DTD, entities or broken XML
-        raise InputError(
-            f"sheet {sheet.title!r} cannot be read safely: {exc}", source=str(path)
-        ) from None
-    finally:
-        workbook.close()
 
 
 #: Byte-order marks of encodings a "CSV" export sometimes has instead of UTF-8.
@@ -349,12 +320,30 @@ def _bad_byte_row(path: Path) -> int:
     return 1
 
 
+def bounded_lines(handle: IO[str], source: str, row: Callable[[], int]) -> Iterator[str]:
+    """The lines of a text file, each at most :data:`MAX_LINE` characters (else InputError).
+
+    ``row`` tells the row being read, for the message. A longer line is refused after reading
+    :data:`MAX_LINE` characters of it: a file of one 100 MB line never sits in memory.
+    """
+    while line := handle.readline(MAX_LINE + 1):
+        if len(line) > MAX_LINE:
+            raise InputError(
+                f"a line longer than {MAX_LINE:,} characters; no customs line is that long "
+                "(a broken export or a file that is not a customs file?)",
+                source=source,
+                location=f"row {row()}",
+            )
+        yield line
+
+
 def _csv_rows(path: Path) -> Iterator[list[str]]:
+    source = str(path)
     with path.open("rb") as probe:
         if probe.read(2) in _UTF16_BOMS:
             raise InputError(
                 "the file is UTF-16 text; save it as 'CSV UTF-8' (comma or semicolon separated)",
-                source=str(path),
+                source=source,
                 location="row 1",
             )
     with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -362,24 +351,37 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
         try:
             delimiter = sniff_delimiter(handle.read(4096))
             handle.seek(0)
-            for row in csv.reader(handle, delimiter=delimiter):
+            lines = bounded_lines(handle, source, lambda: number + 1)
+            for row in csv.reader(lines, delimiter=delimiter):
                 number += 1
                 yield row
         except UnicodeDecodeError:
             raise InputError(
                 "is not UTF-8 text (a Latin-1 or Windows export?); save the file as 'CSV UTF-8'",
-                source=str(path),
+                source=source,
                 location=f"row {_bad_byte_row(path)}",
             ) from None
         except csv.Error as exc:
             raise InputError(
-                f"cannot be read as CSV: {exc}", source=str(path), location=f"row {number + 1}"
+                f"cannot be read as CSV: {exc}", source=source, location=f"row {number + 1}"
             ) from None
 
 
-def _rows(path: Path) -> Iterator[list[str]]:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _xlsx_rows(path)
+def _is_workbook(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _rows(path: Path, sheet: str | None = None) -> Iterator[list[str]]:
+    if _is_workbook(path):
+        from cbam.formats.sheet import sheet_rows
+
+        return sheet_rows(path, sheet)
+    if sheet is not None:
+        raise InputError(
+            f"--sheet {sheet!r} applies to a workbook (.xlsx); this is a CSV file",
+            source=str(path),
+            field="sheet",
+        )
     return _csv_rows(path)
 
 
@@ -388,14 +390,31 @@ def sniff_delimiter(sample: str) -> str:
     return ";" if sample.count(";") > sample.count(",") else ","
 
 
-def raw_rows(path: Path) -> Iterator[list[str]]:
-    """The cells of every row as text, header first (what :func:`read_imports` reads)."""
-    return _rows(path)
+def raw_rows(path: Path, sheet: str | None = None) -> Iterator[list[str]]:
+    """The cells of every row as text, header first (what :func:`read_imports` reads).
+
+    ``sheet``: the sheet of a workbook (default: its first visible sheet).
+    """
+    return _rows(path, sheet)
 
 
 def header_columns(header: list[str], source: str) -> list[str]:
     """The normalised column names of a header row; :class:`InputError` as read_imports."""
     return _columns(header, source)
+
+
+def no_lines_error(source: str) -> InputError:
+    """The error of a customs file that holds a header but no line."""
+    return InputError(
+        "no customs lines: the file has a header but no line to assess (an empty export?)",
+        source=source,
+    )
+
+
+#: A line id the fast path does not take as it is (the reference reading then explains why).
+_ODD_ID = re.compile(
+    f"^[{re.escape(''.join(FORMULA_START))}]|{CONTROL.pattern}|.{{{MAX_NAME + 1}}}"
+)
 
 
 class LineReader:
@@ -447,13 +466,15 @@ class LineReader:
         self._mass_at, self._deduction_at, self._line_id_at = (
             index.get(c, width) for c in ("net_mass", "carbon_price_deduction", "line_id")
         )
+        self._blank_at = tuple(i for i, name in enumerate(names) if not name)
+        """Columns without a header: a value there is refused, never ignored."""
         self._goods: dict[Any, tuple[str, str, str | None, str | None]] = {}
         self._whens: dict[Any, tuple[dt.date | None, int, int]] = {}
         self._others: dict[Any, tuple[Any, ...]] = {}
 
     def lines(self, rows: Iterable[list[str]], first: int = 2) -> Iterator[ImportLine]:
         """The lines of ``rows``, numbered from ``first`` (header = row 1); blank rows skipped."""
-        width = self.width
+        width, blank_at = self.width, self._blank_at
         goods, whens, others = self._goods, self._whens, self._others
         good_texts, when_texts, other_texts = self._good_texts, self._when_texts, self._other_texts
         mass_at, deduction_at, line_id_at = self._mass_at, self._deduction_at, self._line_id_at
@@ -461,7 +482,9 @@ class LineReader:
         number = first - 1
         for cells in rows:
             number += 1
-            if len(cells) == width:
+            if len(cells) < width:  # a workbook row ends at its last value
+                cells.extend([""] * (width - len(cells)))
+            if len(cells) == width and not (blank_at and any(cells[i] for i in blank_at)):
                 cells.append("")
                 good = goods.get(good_texts(cells))
                 when = whens.get(when_texts(cells))
@@ -473,16 +496,21 @@ class LineReader:
                     and (other[4] is None or other[4] <= when[1])
                     and not (per_line and any(cells[i] for i in per_line))
                 ):
-                    mass = _plain(cells[mass_at])
+                    mass = quick_figure(cells[mass_at])
                     raw = cells[deduction_at]
-                    deduction = _plain(raw) if raw else None
-                    if mass is not None and (deduction is not None or not raw):
+                    deduction = quick_figure(raw) if raw else None
+                    line_id = cells[line_id_at].strip()
+                    if (
+                        mass is not None
+                        and (deduction is not None or not raw)
+                        and not (line_id and _ODD_ID.search(line_id))
+                    ):
                         cn, country, route, installation = good
                         procedure, units, clinker, nitrogen, produced, *who = other
                         yield ImportLine(
                             number, cn, country, mass, when[1], when[2], when[0],
                             installation, route, procedure, units, clinker, nitrogen,
-                            cells[line_id_at].strip() or None, deduction, produced, *who,
+                            line_id or None, deduction, produced, *who,
                         )  # fmt: skip
                         continue
                 cells.pop()
@@ -501,6 +529,14 @@ class LineReader:
                 source=self.source,
                 location=f"row {number}",
             )
+        for i in self._blank_at:
+            if i < len(cells) and cells[i].strip():
+                raise InputError(
+                    f"holds {cells[i].strip()!r} in a column without a header; name the column "
+                    "(or remove the value): no value is ignored",
+                    source=self.source,
+                    location=f"row {number}, column {column_letter(i + 1)}",
+                )
         values = {n: c for n, c in zip(self.names, cells, strict=False) if n}
         try:
             line = parse_line(values, number, self.year)
@@ -528,33 +564,26 @@ class LineReader:
         return line
 
 
-def _plain(text: str) -> Decimal | None:
-    """A figure the fast path takes as it is: finite, >= 0, within range; else None."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value < 0:
-        return None
-    if len(text) <= MAX_DIGITS:  # cannot hold more significant digits than characters
-        return value if not value or MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED else None
-    return value if in_range(value) else None
-
-
-def read_imports(path: str | Path, *, year: int | None = None) -> Iterator[ImportLine]:
-    """Stream the customs lines of a CSV (``,`` or ``;``) or XLSX file (first sheet).
+def read_imports(
+    path: str | Path, *, year: int | None = None, sheet: str | None = None
+) -> Iterator[ImportLine]:
+    """Stream the customs lines of a CSV (``,`` or ``;``) or XLSX file.
 
     Blank rows are skipped (they hold no line); every other row becomes an
     :class:`ImportLine` or raises :class:`InputError` naming file, row and column. Memory stays
-    constant: one row at a time.
+    constant: one row at a time. The result is a generator: it can be read once (a second
+    :func:`cbam.assess` over it is refused).
 
     Parameters
     ----------
-    path:
+    path : str or Path
         The customs file; columns as in this module's table (names case-insensitive).
-    year:
+    year : int, optional
         When given, a line imported in another year is an error naming its row (no line is
         ever dropped silently).
+    sheet : str, optional
+        The sheet of a workbook to read (case-insensitive); default: its first visible sheet.
+        A hidden sheet is refused.
 
     Yields
     ------
@@ -565,7 +594,8 @@ def read_imports(path: str | Path, *, year: int | None = None) -> Iterator[Impor
     ------
     InputError
         Unknown, missing or duplicate columns; a row with a bad value (the message names file,
-        row and column); an unreadable file.
+        row and column); a file without a line ("no customs lines"); an unreadable file.
+
     Examples
     --------
     >>> import cbam
@@ -575,9 +605,14 @@ def read_imports(path: str | Path, *, year: int | None = None) -> Iterator[Impor
     """
     file = Path(path)
     source = str(file)
-    rows = _rows(file)
+    rows = _rows(file, sheet)
     try:
         header = next(rows)
     except StopIteration:
         raise InputError("the file is empty: a header row is required", source=source) from None
-    yield from LineReader(_columns(header, source), source, year).lines(rows, 2)
+    count = 0
+    for line in LineReader(_columns(header, source), source, year).lines(rows, 2):
+        count += 1
+        yield line
+    if not count:
+        raise no_lines_error(source)

@@ -11,6 +11,7 @@ engine (``cbam see``: :func:`see_report`) and the importer's supplier values (``
 
 from __future__ import annotations
 
+from decimal import localcontext
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ from cbam.declaration.model import SupplierValue
 from cbam.declaration.suppliers import installation_value as value_of_installation
 from cbam.declaration.suppliers import supplier_values
 from cbam.errors import InputError
+from cbam.files import check_regular
 from cbam.installation import Installation, compute_see, load_installation, parse_installation
 from cbam.installation.lookups import ReferenceLookups
 from cbam.installation.report import workbook_differences
+from cbam.values import STANDARD
 
 #: The files a suppliers folder may hold: installation files and communication templates.
 SUFFIXES = (".json", ".yaml", ".yml", ".xlsx", ".xlsm")
@@ -55,7 +58,8 @@ def load_suppliers(folder: str | Path, year: int) -> list[SupplierValue]:
 
     Each installation file (``.json``, ``.yaml``/``.yml``) or filled communication template
     (``.xlsx``) is computed with the installation engine; every production process yields one
-    value per CN code. The folder is not searched recursively.
+    value per CN code. The folder is not searched recursively; a supplier file must be a regular
+    file (a FIFO or a link to a device is refused, naming it).
 
     Parameters
     ----------
@@ -91,7 +95,9 @@ def load_suppliers(folder: str | Path, year: int) -> list[SupplierValue]:
     for path in sorted(p for p in root.iterdir() if p.suffix.lower() in SUFFIXES):
         if path.name.startswith((".", "~$")):
             continue
-        found = load_supplier_file(path, year)
+        check_regular(path)  # a FIFO or a link to /dev/zero would hang or never end
+        with localcontext(STANDARD):  # the caller's decimal context never changes a result
+            found = load_supplier_file(path, year)
         for value in found:
             key = (value.installation_id, value.period_start)
             first = owners.setdefault(key, path.name)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import islice, pairwise
 from pathlib import Path
 
-from cbam.formats.imports import sniff_delimiter
+from cbam.formats.imports import bounded_lines, sniff_delimiter
 
 _BLOCK = 1 << 20
 
@@ -93,9 +93,16 @@ def delimiter_of(path: Path) -> str:
 
 
 def part_rows(path: Path, part: Part, delimiter: str) -> Iterator[list[str]]:
-    """The csv rows of one part (its first byte is a line start; no BOM there)."""
+    """The csv rows of one part (its first byte is a line start; no BOM there).
+
+    Lines are bounded as the customs reader bounds them (:func:`bounded_lines`).
+    """
     with path.open(newline="", encoding="utf-8") as handle:
         # A UTF-8 text file's seek cookie at a line start is the byte offset itself.
         handle.seek(part.start)
-        reader = csv.reader(handle, delimiter=delimiter)
-        yield from (reader if part.rows is None else islice(reader, part.rows))
+        read = 0
+        lines = bounded_lines(handle, str(path), lambda: part.first_row + read)
+        reader = csv.reader(lines, delimiter=delimiter)
+        for row in reader if part.rows is None else islice(reader, part.rows):
+            read += 1
+            yield row

@@ -55,10 +55,19 @@ class FileValidation:
     schema: str | None
     xsd: str | None
     errors: list[dict[str, object]] = field(default_factory=list)
+    error_count: int = 0
+    """All the problems found; ``errors`` lists the first ones (at most 1,000)."""
 
     def summary(self) -> dict[str, object]:
-        """The ``cbam validate --json`` document: ``{"valid", "errors", "schema", "xsd"}``."""
-        return {"valid": self.valid, "errors": self.errors, "schema": self.schema, "xsd": self.xsd}
+        """The ``cbam validate --json`` document: ``{"valid", "errors", "error_count", "schema",
+        "xsd"}``."""
+        return {
+            "valid": self.valid,
+            "errors": self.errors,
+            "error_count": max(self.error_count, len(self.errors)),
+            "schema": self.schema,
+            "xsd": self.xsd,
+        }
 
 
 def _problem(message: str, line: int | None = None, path: str = "/") -> dict[str, object]:
@@ -101,9 +110,8 @@ def validate_file(
         raise InputError("the file does not exist", source=str(file))
     if xsd is not None:
         result = validate_qreport(file, xsd=xsd)
-        return FileValidation(
-            result.valid, str(xsd), str(xsd), [e.model_dump() for e in result.errors]
-        )
+        errors = [e.model_dump() for e in result.errors]
+        return FileValidation(result.valid, str(xsd), str(xsd), errors, result.error_count)
     refused = check_prolog(file)
     if refused is not None:
         line, reason = refused
@@ -118,7 +126,9 @@ def validate_file(
     if name == "QReport":
         result = validate_qreport(file)
         errors = [e.model_dump() for e in result.errors]
-        return FileValidation(result.valid, QREPORT_SCHEMA, str(OFFICIAL_XSD), errors)
+        return FileValidation(
+            result.valid, QREPORT_SCHEMA, str(OFFICIAL_XSD), errors, result.error_count
+        )
     if (namespace, name) == (NAMESPACE, "Declaration"):
         problems = validate_declaration_xml(file)
         errors = [_problem(p.message, p.line, p.path or "/") for p in problems]

@@ -80,8 +80,8 @@ UNITS_NOTE = (
     "SEFA in t CO2e per t (per MWh for electricity); money in EUR."
 )
 
-#: Characters an xlsx file cannot hold (XML 1.0 control characters); removed from texts.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Characters an xlsx file cannot hold (XML 1.0 control characters, two non-characters).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: The longest text a cell holds (Excel's limit).
 _CELL_TEXT = 32_767
 #: The longest header or footer Excel accepts, control codes included.
@@ -170,15 +170,26 @@ class _Styles:
         return found
 
 
-def _clean(value: Any) -> str:
+def sheet_text(value: object) -> str:
+    r"""The text a workbook cell holds for ``value``: without the characters an xlsx file cannot
+    hold (XML 1.0 control characters and U+FFFE/U+FFFF), cut to Excel's 32,767 characters.
+
+    Every text cell the library writes goes through this first and is then written *as text*
+    (an XlsxWriter string, an inline string of a template), so what it begins with after the
+    cleaning -- ``"=HYPERLINK(...)"`` becomes ``"=HYPERLINK(...)"`` -- never makes a formula.
+
+    >>> sheet_text("=HYPERLINK('http://x')")
+    "=HYPERLINK('http://x')"
+    """
     return _ILLEGAL.sub("", str(value))[:_CELL_TEXT]
 
 
 def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = None) -> None:
     """Write a value as what it is: a number, or a text that never becomes a formula or link.
 
-    Booleans read yes/no; texts lose the control characters a workbook cannot hold and are cut
-    to Excel's 32,767 characters; None leaves the cell empty.
+    Booleans read yes/no; texts go through :func:`sheet_text` and are written with
+    ``write_string`` (never ``write``, which would take ``=...`` for a formula); None leaves
+    the cell empty.
     """
     if value is None:
         return
@@ -187,7 +198,7 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = No
     elif isinstance(value, int | Decimal):
         sheet.write_number(row, col, value, cell_format)
     else:
-        sheet.write_string(row, col, _clean(value), cell_format)
+        sheet.write_string(row, col, sheet_text(value), cell_format)
 
 
 class _Sheet:
@@ -264,7 +275,7 @@ class _Sheet:
             if kind == NUMBER and isinstance(value, Decimal | int) and type(value) is not bool:
                 sheet.write_number(row, col, value, formats[col])
             elif kind == CODE:
-                sheet.write_string(row, col, value, formats[col])
+                sheet.write_string(row, col, sheet_text(value), formats[col])
             else:
                 write_cell(sheet, row, col, value, formats[col])
         self.rows += 1
@@ -284,7 +295,7 @@ class _Sheet:
 
 def _header_footer_text(text: str) -> str:
     """A literal text inside a page header or footer (``&`` starts a control code there)."""
-    return _clean(text).replace("&", "&&")
+    return sheet_text(text).replace("&", "&&")
 
 
 def dataset_names(datasets: dict[str, str]) -> list[str]:

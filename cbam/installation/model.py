@@ -4,9 +4,13 @@ Shape and units follow the project's interface contract (installation file, sect
 installation, its source streams (each attributed to one production process) and its production
 processes with their heat, waste-gas and electricity flows and their precursors.
 
-Numbers are ``Decimal``: JSON is parsed with ``parse_float=Decimal`` and YAML floats go through
-``repr`` (the shortest round-trip form), so ``0.833`` stays ``0.833`` and never becomes
-``0.83299999...``. Booleans are refused where a number is expected.
+Numbers are ``Decimal``: JSON is parsed with ``parse_float=Decimal`` and YAML numbers keep their
+text (:mod:`cbam.yamlfile`), so ``0.833`` stays ``0.833`` and never becomes ``0.83299999...``.
+Booleans are refused where a number is expected; numbers given as text follow
+:func:`cbam.values.parse_figure` (plain decimal notation, no ``1_5``); every figure lies within
+the range of :func:`cbam.values.in_range` (``activity_level: 1e-30`` is refused, not divided
+by). Names and ids hold no control characters and do not begin like a formula
+(:data:`cbam.values.Name`); a key given twice in a JSON or YAML object is refused.
 
 Checks that need more than one field (a stream naming no process, a precursor cycle, ...) are
 made by :func:`check_installation`, which names the JSON path (``processes[1].precursors[0]``) and
@@ -16,9 +20,8 @@ the field of the problem.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -36,6 +39,9 @@ from pydantic import (
 
 from cbam.codes import validate_cn, validate_country
 from cbam.errors import CbamError, InputError
+from cbam.files import check_regular
+from cbam.jsonfile import load_json
+from cbam.values import Name, Text, in_range, parse_figure, range_reason
 from cbam.yamlfile import load_yaml
 
 # --------------------------------------------------------------------------------------------
@@ -46,27 +52,27 @@ from cbam.yamlfile import load_yaml
 def _decimal_input(value: object) -> object:
     """Turn JSON/YAML numbers into exact Decimals before pydantic sees them.
 
-    Floats (YAML, or JSON parsed without ``parse_float=Decimal``) go through ``repr`` so the
-    written digits survive; booleans are refused (``true`` is not 1 tonne); numeric strings with
-    spaces ("1 255 000") are accepted because consultants paste them from spreadsheets.
+    Floats (from Python callers) go through ``repr`` so the written digits survive; booleans
+    are refused (``true`` is not 1 tonne); numeric strings follow
+    :func:`cbam.values.parse_figure`, spaces as thousands separators included ("1 255 000",
+    pasted from spreadsheets); every figure must lie within :func:`cbam.values.in_range`.
     """
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {str(value).lower()}")
     if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
-        text = value.strip().replace("\u00a0", "").replace(" ", "")
+        value = Decimal(repr(value))
+    elif isinstance(value, int):
+        value = Decimal(value)
+    elif isinstance(value, str):
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"expected a number, got {value!r}") from None
-        if not number.is_finite():
-            raise ValueError(f"expected a finite number, got {value!r}")
-        return number
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise ValueError(f"expected a finite number, got {value}")
+            return parse_figure(value, "value", required=True, negative=True)
+        except InputError as exc:
+            raise ValueError(f"expected a number: {exc.reason}") from None
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"expected a finite number, got {value}")
+        if not in_range(value):
+            raise ValueError(range_reason(value))
     return value
 
 
@@ -89,9 +95,9 @@ class _Strict(BaseModel):
 class InstallationInfo(_Strict):
     """Who and where: the installation's name, country (ISO 3166-1 alpha-2) and optional id."""
 
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     country: str
-    id: str | None = Field(default=None, max_length=20)
+    id: Name | None = Field(default=None, max_length=20)
 
     @field_validator("country")
     @classmethod
@@ -120,8 +126,8 @@ class ReportingPeriod(_Strict):
 
 
 class _Stream(_Strict):
-    name: str = Field(min_length=1)
-    process: str = Field(min_length=1, description="id of the production process it belongs to")
+    name: Name = Field(min_length=1)
+    process: Name = Field(min_length=1, description="id of the production process it belongs to")
 
 
 class CombustionStream(_Stream):
@@ -251,15 +257,15 @@ class Precursor(_Strict):
     ``see_indirect`` (t CO2e per t). Made in this installation: ``from_process`` and ``mass``.
     """
 
-    name: str | None = None
-    good: str | None = None
+    name: Name | None = None
+    good: Text | None = None
     cn: str | None = None
     country: str | None = None
-    route: str | None = None
+    route: Text | None = None
     mass: NonNeg
     see_direct: NonNeg | None = None
     see_indirect: NonNeg | None = None
-    from_process: str | None = None
+    from_process: Text | None = None
 
     @field_validator("cn")
     @classmethod
@@ -297,11 +303,11 @@ class Verification(_Strict):
     'satisfactory with comments'
     """
 
-    verifier: str | None = None
-    accreditation: str | None = None
-    accreditation_body: str | None = None
-    accreditation_country: str | None = None
-    report: str | None = None
+    verifier: Name | None = None
+    accreditation: Text | None = None
+    accreditation_body: Name | None = None
+    accreditation_country: Text | None = None
+    report: Text | None = None
     date: dt.date | None = None
     opinion: Literal["satisfactory", "satisfactory with comments", "not satisfactory"] | None = None
 
@@ -364,9 +370,9 @@ class Process(_Strict):
     (Annex III Eqs. 64-66). ``electricity_evidence``: Annex IV pt 5 evidence for electricity.
     """
 
-    id: str = Field(min_length=1)
-    name: str | None = None
-    good: str = Field(min_length=1, description="aggregated goods category or a CN code")
+    id: Name = Field(min_length=1)
+    name: Name | None = None
+    good: Text = Field(min_length=1, description="aggregated goods category or a CN code")
     cn_codes: tuple[str, ...] = ()
     route: str | None = None
     activity_level: Num = Field(description="t of goods produced in the period (MWh: electricity)")
@@ -627,10 +633,11 @@ def load_installation(path: str | Path) -> Installation:
     >>> load_installation("samples/installations/missing.json")
     Traceback (most recent call last):
         ...
-    cbam.errors.InputError: samples/installations/missing.json: cannot read the installation ...
+    cbam.errors.InputError: samples/installations/missing.json: cannot read the file: file not found
     """
     file = Path(path)
     source = str(file)
+    check_regular(file)
     try:
         # utf-8-sig: Windows editors save JSON with a byte-order mark; it is not content.
         text = file.read_text(encoding="utf-8-sig")
@@ -644,18 +651,7 @@ def load_installation(path: str | Path) -> Installation:
     if file.suffix.lower() in (".yaml", ".yml"):
         data = load_yaml(text, source=source)
     else:
-        try:
-            data = json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"not valid JSON: {exc.msg}",
-                source=source,
-                location=f"line {exc.lineno}, column {exc.colno}",
-            ) from None
-        except (ValueError, RecursionError) as exc:
-            # An integer of thousands of digits (ValueError) or arrays nested thousands deep
-            # (RecursionError): no installation file looks like that.
-            raise InputError(f"not a usable JSON installation file: {exc}", source=source) from None
+        data = load_json(text, source=source, what="JSON installation file")
     return parse_installation(data, source=source)
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from cbam.codes import compact_cn, counts_zero, validate_cn
 from cbam.errors import CbamError, InputError, NoValueError, ReferenceDataError
@@ -54,6 +54,7 @@ from cbam.installation.result import (
 )
 from cbam.installation.streams import stream_emissions
 from cbam.rules import FIRST_YEAR, check_year
+from cbam.values import STANDARD
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -133,7 +134,8 @@ def compute_see(
     """
     check_installation(installation)
     ctx = _Context(installation, lookups or PackagedLookups(), year)
-    return ctx.run()
+    with localcontext(STANDARD):  # the caller's decimal context never changes a result
+        return ctx.run()
 
 
 class _Context:

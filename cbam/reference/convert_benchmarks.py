@@ -22,14 +22,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
 from cbam.codes import validate_cn
 from cbam.errors import InputError, ReferenceDataError
 from cbam.files import write_text_atomic
 from cbam.goods import good
 from cbam.reference.cells import to_decimal
 from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file
+from cbam.xlsxfile import open_workbook
 
 SHEET = "Benchmarks"
 VERSIONS_SHEET = "Version history"
@@ -93,7 +92,7 @@ def _cell(row: tuple[Any, ...], index: int) -> Any:
 def read_benchmarks(workbook_path: Path) -> list[BenchmarkRow]:
     """Every benchmark of the sheet, checked; raises :class:`ReferenceDataError` naming the row."""
     source = workbook_path.name
-    workbook = openpyxl.load_workbook(workbook_path, read_only=True, data_only=True)
+    workbook = open_workbook(workbook_path)
     try:
         if SHEET not in workbook.sheetnames:
             raise ReferenceDataError(f"sheet {SHEET!r} is missing", source=source)
@@ -168,7 +167,7 @@ def workbook_version(workbook_path: Path) -> tuple[str, str]:
     workbook prints it so that it matches the file; the defect is documented, not corrected.
     """
     source = workbook_path.name
-    workbook = openpyxl.load_workbook(workbook_path, read_only=True, data_only=True)
+    workbook = open_workbook(workbook_path)
     try:
         if VERSIONS_SHEET not in workbook.sheetnames:
             raise ReferenceDataError(f"sheet {VERSIONS_SHEET!r} is missing", source=source)

@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
 from cbam.codes import compact_cn, format_cn, validate_cn
 from cbam.errors import InputError, ReferenceDataError
 from cbam.files import write_text_atomic
@@ -27,6 +25,7 @@ from cbam.goods import (
     category_from_template,
 )
 from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file
+from cbam.xlsxfile import open_workbook
 
 SHEET = "Parameters_CNCodes"
 VERSIONS_SHEET = "0_Versions"
@@ -107,7 +106,7 @@ def read_cn_codes(workbook_path: Path) -> list[tuple[str, str, str, str, str]]:
     category the Annex I headings contradict, or a code listed twice.
     """
     source = workbook_path.name
-    workbook = openpyxl.load_workbook(workbook_path, read_only=True, data_only=True)
+    workbook = open_workbook(workbook_path)
     try:
         if SHEET not in workbook.sheetnames:
             raise ReferenceDataError(f"sheet {SHEET!r} is missing", source=source)
@@ -179,7 +178,7 @@ def convert_cn_codes(workbook: str | Path, data_dir: Path = DATA_DIR) -> Dataset
     write_text_atomic(data_dir / CATALOGUE_FILE, buffer.getvalue())
 
     source = path.name
-    opened = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    opened = open_workbook(path)
     try:
         version, date = template_version(opened, source)
     finally:

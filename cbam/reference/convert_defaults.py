@@ -19,16 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from cbam.codes import OTHER, compact_cn, iso_from_name
 from cbam.errors import InputError, UnknownCountryError
@@ -48,6 +45,7 @@ from cbam.reference.default_rows import (
 )
 from cbam.reference.manifest import DATA_DIR, DatasetInfo, record, sha256_file
 from cbam.rules import Sector, markup
+from cbam.xlsxfile import open_workbook, reading
 
 #: ``docs/data-notes.md`` of the source checkout (the converters run from a checkout).
 DATA_NOTES = Path(__file__).resolve().parents[2] / "docs" / "data-notes.md"
@@ -158,14 +156,10 @@ class _CellReader:
 
 
 def _open_workbook(path: Path) -> Any:
-    try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path)) from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise InputError(
-            f"not a readable Excel workbook (.xlsx): {exc}", source=str(path)
-        ) from None
+    """The workbook, after the zip-bomb check; InputError naming the file if unreadable."""
+    if not path.exists():
+        raise InputError("file not found", source=str(path))
+    return open_workbook(path)
 
 
 _ACT = re.compile(r"Implementing Regulation \(EU\) (\d{4}/\d+)")
@@ -447,12 +441,14 @@ def read_default_values_workbook(path: Path, *, files: tuple[str, ...] = ()) -> 
     sha256 = sha256_file(path) if path.is_file() else ""
     wb = _open_workbook(path)
     try:
-        info = _version_info(wb, path, sha256, files)
-        notes: list[str] = []
-        cells = _CellReader(str(path), notes)
-        rows: list[DefaultRow] = []
-        for sheet in wb.sheetnames:
-            rows.extend(_read_sheet(wb[sheet], sheet, path, cells, notes))
+        # Sheets are parsed as they are read: a damaged or hostile one is an InputError too.
+        with reading(str(path)):
+            info = _version_info(wb, path, sha256, files)
+            notes: list[str] = []
+            cells = _CellReader(str(path), notes)
+            rows: list[DefaultRow] = []
+            for sheet in wb.sheetnames:
+                rows.extend(_read_sheet(wb[sheet], sheet, path, cells, notes))
     finally:
         wb.close()
     if not rows:

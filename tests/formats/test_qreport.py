@@ -238,7 +238,7 @@ def test_cli_functions(tmp_path: Path) -> None:
     assert summary["goods"] == 2 and summary["valid"] is True and summary["path"] == str(out)
     assert summary["goods_actual"] == 1 and summary["goods_default"] == 1
     assert any("no customs procedure" in n for n in summary["notes"])  # type: ignore[attr-defined]
-    assert validate_command(out) == ({"valid": True, "errors": []}, 0)
+    assert validate_command(out) == ({"valid": True, "errors": [], "error_count": 0}, 0)
     broken = tmp_path / "broken.xml"
     broken.write_text(
         out.read_text(encoding="utf-8").replace("<Year>2025</Year>", "<Year>x</Year>")

@@ -46,6 +46,7 @@ def test_a_declaration_is_validated_against_the_library_schema(
     assert document == {
         "valid": True,
         "errors": [],
+        "error_count": 0,
         "schema": "cbam-py-declaration 2.0",
         "xsd": str(SCHEMA_PATH),
     }

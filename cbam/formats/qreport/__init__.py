@@ -118,19 +118,18 @@ def load_installations(
 
     Errors name the file, the key path (``TW-FAST-001.operator.operator_name``) and the reason.
     """
-    import json
-
     from pydantic import ValidationError
 
+    from cbam.files import check_regular
+    from cbam.jsonfile import load_json
+
     source = str(path)
+    check_regular(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the installations file: {exc}", source=source) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg}", source=source, location=f"line {exc.lineno}"
-        ) from None
+    data = load_json(text, source=source, what="installations file")
     if not isinstance(data, dict):
         raise InputError("expected an object keyed by installation id", source=source)
     places: dict[str, Installation] = {}

@@ -23,7 +23,7 @@ from typing import Any
 from lxml import etree
 from pydantic import BaseModel, ConfigDict
 
-from cbam.errors import InputError
+from cbam.errors import InputError, clip
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "qreport-v23.00"
 OFFICIAL_XSD = SCHEMA_DIR / "QReport_ver23.00.xsd"
@@ -36,6 +36,9 @@ MAX_BYTES = 512 * 1024 * 1024
 FULL_LIST_BYTES = 32 * 1024 * 1024
 #: How far into the file the root element must start (the prolog is small in a real report).
 PROLOG_BYTES = 64 * 1024
+#: Errors listed at most (all are counted); each message is cut to MAX_MESSAGE characters.
+MAX_ERRORS = 1000
+MAX_MESSAGE = 500
 
 _GOOD_TAG = "{http://xmlns.ec.eu/BusinessObjects/CBAM/Types/V1}ImportedGood"
 
@@ -65,15 +68,19 @@ class ValidationResult(BaseModel):
 
     valid: bool
     errors: tuple[ValidationIssue, ...] = ()
+    """The first :data:`MAX_ERRORS` errors."""
     xsd: str = ""
     """The XSD used (file path)."""
+    error_count: int = 0
+    """How many errors were found in all (more than ``errors`` lists when over the cap)."""
 
     def summary(self) -> dict[str, object]:
         """The ``cbam validate --json`` object: ``{"valid", "errors": [{"line", "path",
-        "message"}]}``."""
+        "message"}], "error_count"}``."""
         return {
             "valid": self.valid,
             "errors": [issue.model_dump() for issue in self.errors],
+            "error_count": max(self.error_count, len(self.errors)),
         }
 
 
@@ -81,7 +88,10 @@ def _invalid(
     message: str, schema: str, line: int | None = None, path: str = "/"
 ) -> ValidationResult:
     return ValidationResult(
-        valid=False, errors=(ValidationIssue(line=line, path=path, message=message),), xsd=schema
+        valid=False,
+        errors=(ValidationIssue(line=line, path=path, message=message),),
+        xsd=schema,
+        error_count=1,
     )
 
 
@@ -181,38 +191,97 @@ def _clean_path(path: str | None) -> str:
     return _STEP.sub(r"\1", path)
 
 
-def _named_path(element: Any) -> str:
-    """``/QReport/ImportedGood[2]/GoodsEmissions[1]/...``: local names, positions where repeated."""
-    steps = []
-    node = element
-    while node is not None:
-        name = etree.QName(node).localname
-        parent = node.getparent()
-        if parent is not None:
-            same = [c for c in parent if c.tag == node.tag]
-            if len(same) > 1:
-                name += f"[{same.index(node) + 1}]"
-        steps.append(name)
-        node = parent
-    return "/" + "/".join(reversed(steps))
+_POSITION = re.compile(r"/\*(?:\[(\d+)\])?")
 
 
-def _issues(log: Any, document: Any = None) -> list[ValidationIssue]:
-    issues = []
+class _Locator:
+    """Named element paths of schema errors, in time linear in the document's size.
+
+    libxml2 gives positional paths (``/*/*[2004]/*[6]``). Each parent's children are listed
+    once and each child's named step (``ImportedGood[2000]``) computed once, so 14,000 errors
+    in a 30 MB report cost one pass over it, not one per error.
+    """
+
+    def __init__(self, document: Any) -> None:
+        self.root = document.getroot()
+        self._children: dict[Any, list[Any]] = {}
+        self._steps: dict[Any, dict[Any, str]] = {}
+
+    def children(self, node: Any) -> list[Any]:
+        found = self._children.get(node)
+        if found is None:
+            found = self._children[node] = [c for c in node if isinstance(c.tag, str)]
+        return found
+
+    def find(self, path: str) -> Any:
+        """The element of a positional path, or None."""
+        steps = _POSITION.findall(path)
+        if not steps or "".join(f"/*[{n}]" if n else "/*" for n in steps) != path:
+            return None
+        node = self.root
+        for number in steps[1:]:
+            children = self.children(node)
+            index = int(number or 1) - 1
+            if index >= len(children):
+                return None
+            node = children[index]
+        return node
+
+    def named(self, element: Any) -> str:
+        """``/QReport/ImportedGood[2]/GoodsEmissions[1]/...``: positions where repeated."""
+        steps = []
+        node = element
+        while node is not None:
+            parent = node.getparent()
+            if parent is None:
+                steps.append(etree.QName(node).localname)
+                break
+            names = self._steps.get(parent)
+            if names is None:
+                names = self._steps[parent] = self._name_children(parent)
+            steps.append(names[node])
+            node = parent
+        return "/" + "/".join(reversed(steps))
+
+    def _name_children(self, parent: Any) -> dict[Any, str]:
+        children = self.children(parent)
+        counts: dict[Any, int] = {}
+        for child in children:
+            counts[child.tag] = counts.get(child.tag, 0) + 1
+        seen: dict[Any, int] = {}
+        names = {}
+        for child in children:
+            name = etree.QName(child).localname
+            if counts[child.tag] > 1:
+                seen[child.tag] = seen.get(child.tag, 0) + 1
+                name += f"[{seen[child.tag]}]"
+            names[child] = name
+        return names
+
+
+def _issues(log: Any, document: Any = None) -> tuple[list[ValidationIssue], int]:
+    """The first :data:`MAX_ERRORS` errors of a log, and how many it holds in all."""
+    issues: list[ValidationIssue] = []
+    count = 0
+    locator = _Locator(document) if document is not None else None
     for entry in log:
         if entry.level < etree.ErrorLevels.ERROR:
             continue
+        count += 1
+        if len(issues) >= MAX_ERRORS:
+            continue
         message = re.sub(r"\{[^}]*\}", "", entry.message)  # drop the namespace from names
         path = _clean_path(entry.path)
-        if document is not None and entry.path:
-            try:
-                found = document.xpath(entry.path)
-            except etree.XPathError:
-                found = []
-            if found and isinstance(found, list) and etree.iselement(found[0]):
-                path = _named_path(found[0])
-        issues.append(ValidationIssue(line=entry.line, path=path, message=message))
-    return issues
+        if locator is not None and entry.path:
+            found = locator.find(entry.path)
+            if found is not None:
+                path = locator.named(found)
+        issues.append(
+            ValidationIssue(
+                line=entry.line, path=clip(path, MAX_MESSAGE), message=clip(message, MAX_MESSAGE)
+            )
+        )
+    return issues, count
 
 
 def _well_formed(path: Path) -> list[ValidationIssue]:
@@ -259,23 +328,24 @@ def _streaming(path: Path, schema: etree.XMLSchema) -> list[ValidationIssue]:
             else issue.model_copy(
                 update={"line": last or None, "message": f"{issue.message} (near line {last})"}
             )
-            for issue in _issues(exc.error_log)
+            for issue in _issues(exc.error_log)[0]
         ]
         return found or [ValidationIssue(line=last or None, path="/", message=str(exc.msg))]
     return []
 
 
-def _whole(path: Path, schema: etree.XMLSchema) -> list[ValidationIssue]:
-    """Parse the whole file and list every schema error (files up to FULL_LIST_BYTES)."""
+def _whole(path: Path, schema: etree.XMLSchema) -> tuple[list[ValidationIssue], int]:
+    """Parse the whole file; its first MAX_ERRORS schema errors and their count."""
     parser = etree.XMLParser(**SAFE_PARSER_OPTIONS)
     try:
         document = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as exc:
-        return _issues(exc.error_log) or [
-            ValidationIssue(line=exc.position[0], path="/", message=str(exc.msg))
-        ]
+        issues, count = _issues(exc.error_log)
+        if issues:
+            return issues, count
+        return [ValidationIssue(line=exc.position[0], path="/", message=str(exc.msg))], 1
     if schema.validate(document):
-        return []
+        return [], 0
     return _issues(schema.error_log, document)
 
 
@@ -299,8 +369,10 @@ def validate_qreport(
     Returns
     -------
     ValidationResult
-        ``valid`` and each error's line, element path and message. A file with a DTD, one larger
-        than ``max_bytes`` or not XML at all is invalid at once, without being parsed.
+        ``valid`` and each error's line, element path and message (the first
+        :data:`MAX_ERRORS`, each message at most :data:`MAX_MESSAGE` characters;
+        ``error_count`` counts them all). A file with a DTD, one larger than ``max_bytes`` or
+        not XML at all is invalid at once, without being parsed.
 
     Raises
     ------
@@ -326,6 +398,11 @@ def validate_qreport(
         line, reason = refused
         return _invalid(reason, schema_name, line=line)
     issues = _streaming(file, schema)
+    count = len(issues)
     if issues and file.stat().st_size <= FULL_LIST_BYTES:
-        issues = _whole(file, schema) or issues
-    return ValidationResult(valid=not issues, errors=tuple(issues), xsd=schema_name)
+        every, total = _whole(file, schema)
+        if every:
+            issues, count = every, total
+    return ValidationResult(
+        valid=not issues, errors=tuple(issues), xsd=schema_name, error_count=count
+    )

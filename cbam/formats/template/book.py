@@ -13,16 +13,14 @@ cbam.errors.InputError: no-such-template.xlsx: file not found
 
 from __future__ import annotations
 
-import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from openpyxl.workbook.workbook import Workbook
 
 from cbam.errors import InputError
-from cbam.formats.archive import check_archive
+from cbam.xlsxfile import open_workbook
 
 #: Template versions the reader knows; other 2.x versions are read too, with a warning note.
 TESTED_VERSIONS: frozenset[str] = frozenset({"2.1", "2.1.1"})
@@ -40,21 +38,11 @@ def open_workbooks(path: Path) -> tuple[Workbook, Workbook]:
             "an old .xls file or another format",
             source=source,
         )
-    check_archive(path, source)
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about Excel extensions it does not model; they do not matter here.
-            warnings.simplefilter("ignore", UserWarning)
-            # Read-only mode parses a sheet only when it is asked for: the template's big
-            # hidden sheets (translations, CN lists) are never parsed.
-            shown = openpyxl.load_workbook(path, data_only=True, read_only=True)
-            raw = openpyxl.load_workbook(path, data_only=False, read_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
-        raise InputError(
-            f"the workbook cannot be opened ({type(exc).__name__}: {exc}); it may be truncated "
-            "or damaged",
-            source=source,
-        ) from None
+    # Read-only mode parses a sheet only when it is asked for: the template's big hidden sheets
+    # (translations, CN lists) are never parsed. open_workbook checks the archive (zip bomb)
+    # and turns a malformed xl/workbook.xml into an InputError.
+    shown = open_workbook(path, data_only=True, source=source)
+    raw = open_workbook(path, data_only=False, source=source)
     return shown, raw
 
 

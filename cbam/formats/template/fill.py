@@ -29,6 +29,7 @@ from cbam.files import atomic_path
 from cbam.formats.template import layout as lay
 from cbam.formats.template.book import SUPPORTED_MAJOR, open_workbooks
 from cbam.formats.template.plan import Value, as_dict, plan_cells
+from cbam.formats.workbook import sheet_text
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -82,7 +83,7 @@ def _set_cell(cell: Any, value: Value) -> None:
         cell.set("t", "inlineStr")
         holder = etree.SubElement(cell, f"{{{_MAIN}}}is")
         text = etree.SubElement(holder, f"{{{_MAIN}}}t")
-        text.text = value
+        text.text = sheet_text(value)  # the same cleaning as every text cell the library writes
         text.set(_XML_SPACE, "preserve")
 
 

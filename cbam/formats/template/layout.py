@@ -153,13 +153,15 @@ def grids(shown: Workbook, raw: Workbook, source: str) -> dict[str, Grid]:
     for name in REQUIRED_SHEETS:
         try:
             found[name] = Grid(name, snapshot(shown[name]), snapshot(raw[name]), source)
-        except SyntaxError as exc:
+        except (SyntaxError, ValueError) as exc:
             # Sheets are parsed only here (read-only mode). A DTD with entities (external
             # entities, "billion laughs") or broken XML is refused by the XML parser, whose
-            # ParseError (expat) / XMLSyntaxError (lxml) derive from SyntaxError: say so.
+            # ParseError (expat) / XMLSyntaxError (lxml) derive from SyntaxError, or by
+            # defusedxml where it is installed (ValueError): say so, on one line.
+            words = " ".join(str(exc).split())
             raise InputError(
-                f"the sheet's XML cannot be read ({exc}); the workbook is damaged or was not "
-                "written by a spreadsheet program",
+                f"the sheet's XML cannot be read ({type(exc).__name__}: {words}); the workbook "
+                "is damaged or was not written by a spreadsheet program",
                 source=source,
                 location=f"sheet {name}",
             ) from None
