@@ -440,7 +440,17 @@ def cmd_template_read(args: argparse.Namespace) -> Output:
         # IR 2025/2547 Annex II A.1(8): SEE with at most 5 decimals when reported.
         return None if value is None else round_see(value).normalize()
 
-    document = read_template(Path(args.workbook)).to_json_dict()
+    book = read_template(Path(args.workbook))
+    if not book.calculated:
+        raise InputError(
+            "the workbook's own results were never calculated (a template written by `cbam "
+            "template fill`, or by another program, and not yet opened and saved in a "
+            "spreadsheet program), so it has no SEE to read: open it in Excel or LibreOffice and "
+            "save it, or recalculate it with `soffice --headless --convert-to xlsx --outdir "
+            f"DIR {args.workbook}`; `cbam see {args.workbook}` computes the SEE from its inputs",
+            source=str(args.workbook),
+        )
+    document = book.to_json_dict()
     rows = [
         (s["cn"], see(s["see_direct"]), see(s["see_indirect"]))
         for s in document["workbook_summary"]
@@ -454,8 +464,11 @@ def cmd_template_fill(args: argparse.Namespace) -> Output:
 
     refuse_overwrite([Path(args.output)], [args.installation, args.template])
     installation = load_installation(Path(args.installation))
-    fill_template(installation, Path(args.template), Path(args.output))
-    return Output({"path": str(args.output)}, f"wrote {args.output}")
+    notes = fill_template(installation, Path(args.template), Path(args.output))
+    text = f"wrote {args.output} (Excel and LibreOffice calculate its formulas when they open it)"
+    if notes:
+        text += "\n\nleft for you to choose in the workbook:\n" + "\n".join(f"- {n}" for n in notes)
+    return Output({"path": str(args.output), "notes": notes}, text)
 
 
 # --- parser ---------------------------------------------------------------------------------
