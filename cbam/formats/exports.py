@@ -19,9 +19,11 @@ The rules, each said in a note when it applies:
   ``ip_net_mass`` by 1000 (electricity, CN 2716, stays in MWh). A header unit that contradicts
   ``--mass-unit`` is refused.
 * decimal commas: ``--decimal-comma`` reads ``1.234,56`` as 1234.56 in the figure columns. In a
-  ``;``-separated file the reader also detects them from the first rows: figures with a decimal
-  comma and none with a decimal point. Figures of both kinds are refused, naming a row of each
-  and suggesting the flag; a later figure that breaks the file's convention is refused too.
+  ``;``-separated file the reader also detects them from the first rows: figures that only a
+  decimal comma reads (``1,5``, ``1.234,5``) and none with a decimal point. Figures of both
+  kinds are refused, naming a row of each and suggesting the flag; so is a file whose commas
+  could be either (``1,500``: 1.5 or 1500) with nothing to tell, and a later figure that breaks
+  the file's convention.
 * Parquet (the optional extra ``parquet``, pyarrow) is read by record batches; DataFrames (pandas
   or polars, recognised by their methods, neither imported here) row by row. Their values become
   texts by :func:`cell_text`: a binary float only when it is exactly the double of a decimal of
@@ -77,6 +79,7 @@ FLOAT_DIGITS = 15
 _UNIT = re.compile(r"^(?P<name>.*?)\s*[\(\[]\s*(?P<unit>kg|t|tonnes?)\s*[\)\]]\s*$", re.I)
 _COMMA_FIGURE = re.compile(r"^-?(?:\d{1,3}(?:[.\s\u00a0\u202f]\d{3})+|\d+)(?:,\d+)?$")
 _POINT_FIGURE = re.compile(r"^-?\d*\.\d+$")
+_EITHER = re.compile(r"^-?\d{1,3},\d{3}$")
 _PLAIN = re.compile(r"^(\d*)(?:\.(\d*))?$")
 _SPACES = str.maketrans("", "", " \u00a0\u202f")
 
@@ -294,25 +297,29 @@ class Adapter:
     def _decimal_comma(
         self, form: ExportFormat, sample: Sequence[list[str]], delimiter: str
     ) -> None:
+        """Decide decimal commas: the option, else what the first rows of a ``;`` file show."""
         if form.decimal_comma is not None:
             self.decimal_comma = form.decimal_comma
             return
         if delimiter != ";" or not self.figures:
             return
-        comma = point = None
-        for number, row in enumerate(sample, start=2):
-            for i in self.figures:
-                text = row[i].strip() if i < len(row) else ""
-                if comma is None and "," in text and _COMMA_FIGURE.match(text):
-                    comma = (number, self.names[i], text)
-                if point is None and _POINT_FIGURE.match(text) and not _COMMA_FIGURE.match(text):
-                    point = (number, self.names[i], text)
+        found = self._evidence(sample)
+        comma, point, either = found.get("comma"), found.get("point"), found.get("either")
         if comma and point:
             raise InputError(
                 f"figures with a decimal comma ({comma[2]!r} in row {comma[0]}, {comma[1]}) "
                 f"and with a decimal point ({point[2]!r} in row {point[0]}, {point[1]}): the "
                 "file does not say which it writes; pass --decimal-comma (or fix the export)",
                 source=self.source,
+            )
+        if either and not comma and not point:
+            raise InputError(
+                f"{either[2]!r} could be {either[2].replace(',', '.')} (a decimal comma) or "
+                f"{either[2].replace(',', '')} (a thousands comma), and no figure of the first "
+                "rows tells which: pass --decimal-comma if the file writes decimal commas",
+                source=self.source,
+                location=f"row {either[0]}",
+                field=either[1],
             )
         if comma:
             self.decimal_comma = True
@@ -321,6 +328,22 @@ class Adapter:
                 f"{comma[1]}; no figure with a decimal point in the first rows): figures read "
                 "as 1.234,56 = 1234.56 (pass --decimal-comma to say so)"
             )
+
+    def _evidence(self, sample: Sequence[list[str]]) -> dict[str, tuple[int, str, str]]:
+        """The first figure of each kind: ``comma`` (only a decimal comma reads it: ``1,5``,
+        ``1.234,5``), ``either`` (``1,500``: 1.5 or 1500) and ``point`` (``1.5``)."""
+        found: dict[str, tuple[int, str, str]] = {}
+        for number, row in enumerate(sample, start=2):
+            for i in self.figures:
+                text = row[i].strip() if i < len(row) else ""
+                if "," in text and _COMMA_FIGURE.match(text):
+                    kind = "either" if _EITHER.match(text) else "comma"
+                elif _POINT_FIGURE.match(text) and not _COMMA_FIGURE.match(text):
+                    kind = "point"
+                else:
+                    continue
+                found.setdefault(kind, (number, self.names[i], text))
+        return found
 
     def rows(self, rows: Iterable[list[str]], first: int) -> Iterator[list[str]]:
         """The library's rows of ``rows`` (numbered from ``first`` for error messages)."""
