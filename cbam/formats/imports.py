@@ -1,4 +1,9 @@
-"""Customs lines from CSV or XLSX, streamed one line at a time.
+"""Customs lines from CSV, XLSX or Parquet files or a DataFrame, streamed one line at a time.
+
+An export with its own column names, masses in kg or decimal commas is read through an
+:class:`~cbam.formats.exports.Adapter` (``columns``, ``mass_unit``, ``decimal_comma`` of
+:func:`read_imports`; :mod:`cbam.formats.exports`), which hands this module's reader the rows in
+the library's columns and notation.
 
 Columns (names match case-insensitively; spaces and dashes count as underscores):
 
