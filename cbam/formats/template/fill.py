@@ -98,11 +98,6 @@ def _set_cell(cell: Any, value: Value) -> None:
         text.set(_XML_SPACE, "preserve")
 
 
-def _write_cells(xml: bytes, cells: dict[tuple[int, int], Value]) -> bytes:
-    """Write values into a sheet part; a cell holding a formula is refused."""
-    return _write_cells_unchecked(xml, cells, refuse_formulas=True)
-
-
 def _write_cells_unchecked(
     xml: bytes, cells: dict[tuple[int, int], Value], *, refuse_formulas: bool = False
 ) -> bytes:
