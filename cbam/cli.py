@@ -241,8 +241,11 @@ def cmd_cost(args: argparse.Namespace) -> Output:
 
 
 def cmd_assess(args: argparse.Namespace) -> Output:
+    from cbam.formats.imports import export_format
     from cbam.goods import is_electricity
     from cbam.job import run_assess
+
+    export = export_format(args.columns, args.mass_unit, True if args.decimal_comma else None)
 
     run = run_assess(
         args.imports,
@@ -257,6 +260,7 @@ def cmd_assess(args: argparse.Namespace) -> Output:
         progress=Progress(),
         accept_unverified=args.accept_unverified,
         sheet=args.sheet,
+        export=export,
     )
     assessment = run.assessment
     totals = assessment.totals
@@ -440,7 +444,17 @@ def cmd_template_read(args: argparse.Namespace) -> Output:
         # IR 2025/2547 Annex II A.1(8): SEE with at most 5 decimals when reported.
         return None if value is None else round_see(value).normalize()
 
-    document = read_template(Path(args.workbook)).to_json_dict()
+    book = read_template(Path(args.workbook))
+    if not book.calculated:
+        raise InputError(
+            "the workbook's own results were never calculated (a template written by `cbam "
+            "template fill`, or by another program, and not yet opened and saved in a "
+            "spreadsheet program), so it has no SEE to read: open it in Excel or LibreOffice and "
+            "save it, or recalculate it with `soffice --headless --convert-to xlsx --outdir "
+            f"DIR {args.workbook}`; `cbam see {args.workbook}` computes the SEE from its inputs",
+            source=str(args.workbook),
+        )
+    document = book.to_json_dict()
     rows = [
         (s["cn"], see(s["see_direct"]), see(s["see_indirect"]))
         for s in document["workbook_summary"]
@@ -454,8 +468,11 @@ def cmd_template_fill(args: argparse.Namespace) -> Output:
 
     refuse_overwrite([Path(args.output)], [args.installation, args.template])
     installation = load_installation(Path(args.installation))
-    fill_template(installation, Path(args.template), Path(args.output))
-    return Output({"path": str(args.output)}, f"wrote {args.output}")
+    notes = fill_template(installation, Path(args.template), Path(args.output))
+    text = f"wrote {args.output} (Excel and LibreOffice calculate its formulas when they open it)"
+    if notes:
+        text += "\n\nleft for you to choose in the workbook:\n" + "\n".join(f"- {n}" for n in notes)
+    return Output({"path": str(args.output), "notes": notes}, text)
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -511,7 +528,7 @@ def _cost_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def _assess_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     """The ``cbam assess`` options."""
     p = sub.add_parser("assess", parents=[common], help="the main job: a year of customs lines")
-    p.add_argument("imports", help="customs lines, CSV or XLSX (see docs for the columns)")
+    p.add_argument("imports", help="customs lines: CSV, XLSX or Parquet (see docs for the columns)")
     p.add_argument("--year", required=True, type=_year, help="the assessed (import) year")
     p.add_argument("--out", required=True, help="folder for the outputs")
     p.add_argument("--suppliers", help="folder of installation files / communication templates")
@@ -532,6 +549,23 @@ def _assess_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "period; every output then says the figures are an ESTIMATE",
     )
     p.add_argument("--sheet", help="the sheet of an XLSX customs file (default: first visible)")
+    p.add_argument(
+        "--columns",
+        metavar="MAP.json",
+        help='the export\'s own headers: {"cn_code": "Warennummer", "net_mass": "Nettomasse '
+        '(kg)", ...} (library column -> header); only the mapped columns are read',
+    )
+    p.add_argument(
+        "--mass-unit",
+        choices=("t", "kg"),
+        help="unit of net_mass in the file (kg: divided by 1000 exactly); also read from a "
+        "header such as 'Net mass (kg)'",
+    )
+    p.add_argument(
+        "--decimal-comma",
+        action="store_true",
+        help="figures are written 1.234,56 (a ';' file whose figures all do so is detected)",
+    )
     p.set_defaults(handler=cmd_assess)
 
 

@@ -26,12 +26,13 @@ from cbam.declaration.model import Assessment, SupplierValue
 from cbam.errors import CbamError, InputError
 from cbam.files import check_regular, output_folder, refuse_overwrite, supplier_files
 from cbam.forked import Forked
-from cbam.formats.imports import LineReader, header_columns, no_lines_error, raw_rows
+from cbam.formats.imports import LineReader, no_lines_error, open_lines
 from cbam.formats.lines import LinesCsvWriter
 from cbam.formats.split import Part, delimiter_of, part_rows, split_points
 from cbam.rules import exceeds_de_minimis
 
 if TYPE_CHECKING:
+    from cbam.formats.exports import Adapter, ExportFormat
     from cbam.reference.defaults import DefaultValueTable
     from cbam.reference.prices import PriceTable
 
@@ -55,6 +56,10 @@ class _Setup:
     say: Callable[[str], None] | None = None
     """Where progress messages go (lines counted as they are assessed)."""
     sheet: str | None = None
+    export: ExportFormat | None = None
+    """How the customs export differs from the library's columns (--columns, --mass-unit...)."""
+    read_notes: set[str] = field(default_factory=set)
+    """What the reading of the export said (decimal commas detected, masses in kg...)."""
 
     def engine(self, sink: LinesCsvWriter | None, *, settle_at_once: bool = False) -> Engine:
         return Engine(
@@ -80,15 +85,15 @@ class _Setup:
         )
 
 
-def _header(path: Path, year: int, sheet: str | None = None) -> tuple[Any, LineReader]:
-    """The file's rows after the header, and the reader of its lines."""
-    source = str(path)
-    rows = raw_rows(path, sheet)
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise InputError("the file is empty: a header row is required", source=source) from None
-    return rows, LineReader(header_columns(header, source), source, year)
+def _header(
+    path: Path, year: int, sheet: str | None = None, export: ExportFormat | None = None
+) -> tuple[Any, LineReader, Adapter | None]:
+    """The file's rows after the header, the reader of its lines and the export's adapter."""
+    return open_lines(path, year, sheet=sheet, export=export)
+
+
+def _adapted(adapter: Adapter | None, rows: Any, first: int) -> Any:
+    return rows if adapter is None else adapter.rows(rows, first)
 
 
 def _serial(
@@ -98,7 +103,9 @@ def _serial(
     with LinesCsvWriter(lines_csv) as writer:
         engine = setup.engine(writer)
         engine.progress = setup.lines_progress()
-        rows, reader = _header(path, setup.year, setup.sheet)
+        rows, reader, adapter = _header(path, setup.year, setup.sheet, setup.export)
+        if adapter is not None:
+            setup.read_notes.update(adapter.notes)
         try:
             engine.add_lines(reader.lines(rows, 2))
         finally:
@@ -109,12 +116,19 @@ def _serial(
 
 
 def _assess_part(
-    engine: Engine, reader: LineReader, path: Path, part: Part, delimiter: str, out: Path
+    engine: Engine,
+    reader: LineReader,
+    path: Path,
+    part: Part,
+    delimiter: str,
+    out: Path,
+    adapter: Adapter | None = None,
 ) -> EnginePart:
     """Assess one part of a split file into ``out`` (in a forked process); its sums."""
     with LinesCsvWriter(out, header=False) as writer:
         engine.use_sink(writer)
-        engine.add_lines(reader.lines(part_rows(path, part, delimiter), part.first_row))
+        rows = _adapted(adapter, part_rows(path, part, delimiter), part.first_row)
+        engine.add_lines(reader.lines(rows, part.first_row))
     return engine.part()
 
 
@@ -136,20 +150,25 @@ def _parallel(
     as exempt, which only the serial run does).
     """
     delimiter = delimiter_of(path)
-    rows, reader = _header(path, setup.year)
+    rows, reader, adapter = _header(path, setup.year, None, setup.export)
     rows.close()
     try:
         with LinesCsvWriter(lines_csv) as writer:
             engine = setup.engine(None, settle_at_once=True)
+            if adapter is not None:
+                setup.read_notes.update(adapter.notes)
             outs = [writer.part_path(i) for i in range(1, len(parts))]
             workers: list[Forked] = []
             try:
                 for part, out in zip(parts[1:], outs, strict=True):
-                    workers.append(Forked(_assess_part, engine, reader, path, part, delimiter, out))
+                    workers.append(
+                        Forked(_assess_part, engine, reader, path, part, delimiter, out, adapter)
+                    )
                 engine.use_sink(writer)
                 engine.progress = setup.lines_progress(len(parts))  # this process's part only
                 try:
-                    engine.add_lines(reader.lines(part_rows(path, parts[0], delimiter), 2))
+                    first = _adapted(adapter, part_rows(path, parts[0], delimiter), 2)
+                    engine.add_lines(reader.lines(first, 2))
                     merged = [worker.result() for worker in workers]
                 except Exception:  # the one-process run raises the first bad row's own error
                     raise _Serial from None
@@ -184,6 +203,7 @@ def assess_file(
     accept_unverified: bool = False,
     progress: Callable[[str], None] | None = None,
     sheet: str | None = None,
+    export: ExportFormat | None = None,
 ) -> Assessment:
     """Read a customs file, assess it and write ``lines.csv`` (atomically); the Assessment.
 
@@ -211,11 +231,15 @@ def assess_file(
         (:data:`cbam.declaration.engine.PROGRESS_EVERY`).
     sheet : str, optional
         The sheet of a workbook (default: its first visible sheet).
+    export : ExportFormat, optional
+        How the export differs from the library's columns
+        (:func:`cbam.formats.imports.export_format`): a column map, kg, decimal commas.
 
     Returns
     -------
     Assessment
-        As :func:`cbam.assess` returns it.
+        As :func:`cbam.assess` returns it; the reader's notes (decimal commas detected, masses
+        read in kg) among its notes.
 
     Examples
     --------
@@ -235,10 +259,15 @@ def assess_file(
         accept_unverified,
         say=progress,
         sheet=sheet,
+        export=export,
     )
 
     def finish(engine: Engine) -> Assessment:
-        return engine.finish(scenario_prices=scenario_prices, declarant=declarant)
+        result = engine.finish(scenario_prices=scenario_prices, declarant=declarant)
+        if not setup.read_notes:
+            return result
+        notes = tuple(sorted({*result.notes, *setup.read_notes}))
+        return result.model_copy(update={"notes": notes})
 
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
@@ -362,6 +391,7 @@ def run_assess(
     progress: Callable[[str], None] | None = None,
     accept_unverified: bool = False,
     sheet: str | None = None,
+    export: ExportFormat | None = None,
 ) -> AssessRun:
     """``cbam assess``: the year's declaration files, report and ``lines.csv`` in ``out``.
 
@@ -399,6 +429,9 @@ def run_assess(
         assessed.
     sheet : str, optional
         The sheet of a workbook customs file (default: its first visible sheet).
+    export : ExportFormat, optional
+        How the export differs from the library's columns (``--columns``, ``--mass-unit``,
+        ``--decimal-comma``; :func:`cbam.formats.imports.export_format`).
 
     Returns
     -------
@@ -434,6 +467,7 @@ def run_assess(
             sheet=sheet,
             accept_unverified=accept_unverified,
             progress=progress,
+            export=export,
         )
         _write_declaration(assessment, staging, say)
     say("done")

@@ -229,7 +229,7 @@ def test_template_fill_failing_midway(
     blank = reference_dir / "xlsx" / "communication-template-v2.1.1-blank.xlsx"
     target = tmp_path / "filled.xlsx"
     target.write_bytes(OLD)
-    monkeypatch.setattr(fill_module, "_write_cells", _fail_after(2, fill_module._write_cells))
+    monkeypatch.setattr(fill_module, "_rewrite_sheet", _fail_after(2, fill_module._rewrite_sheet))
     installation = load_installation(SAMPLES / "installations" / "steel-bf.json")
     with pytest.raises(Boom):
         fill_module.fill_template(installation, blank, target)

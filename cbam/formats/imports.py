@@ -1,4 +1,9 @@
-"""Customs lines from CSV or XLSX, streamed one line at a time.
+"""Customs lines from CSV, XLSX or Parquet files or a DataFrame, streamed one line at a time.
+
+An export with its own column names, masses in kg or decimal commas is read through an
+:class:`~cbam.formats.exports.Adapter` (``columns``, ``mass_unit``, ``decimal_comma`` of
+:func:`read_imports`; :mod:`cbam.formats.exports`), which hands this module's reader the rows in
+the library's columns and notation.
 
 Columns (names match case-insensitively; spaces and dashes count as underscores):
 
@@ -41,7 +46,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -63,6 +68,9 @@ from cbam.values import (
     quarter_of,
     quick_figure,
 )
+
+if TYPE_CHECKING:
+    from cbam.formats.exports import Adapter, ExportFormat
 
 REQUIRED = ("cn_code", "country", "net_mass")
 OPTIONAL = (
@@ -371,6 +379,11 @@ def _is_workbook(path: Path) -> bool:
     return path.suffix.lower() in (".xlsx", ".xlsm")
 
 
+def is_parquet(path: Path) -> bool:
+    """A Parquet file (by its name: ``.parquet`` or ``.pq``)."""
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
 def _rows(path: Path, sheet: str | None = None) -> Iterator[list[str]]:
     if _is_workbook(path):
         from cbam.formats.sheet import sheet_rows
@@ -378,11 +391,25 @@ def _rows(path: Path, sheet: str | None = None) -> Iterator[list[str]]:
         return sheet_rows(path, sheet)
     if sheet is not None:
         raise InputError(
-            f"--sheet {sheet!r} applies to a workbook (.xlsx); this is a CSV file",
+            f"--sheet {sheet!r} applies to a workbook (.xlsx); this is a "
+            + ("Parquet" if is_parquet(path) else "CSV")
+            + " file",
             source=str(path),
             field="sheet",
         )
+    if is_parquet(path):
+        from cbam.formats.exports import parquet_rows
+
+        return parquet_rows(path)
     return _csv_rows(path)
+
+
+def delimiter_of(path: Path) -> str:
+    """The delimiter of a CSV file as the reader chooses it; ``,`` for other files."""
+    if _is_workbook(path) or is_parquet(path):
+        return ","
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        return sniff_delimiter(handle.read(4096))
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -564,10 +591,44 @@ class LineReader:
         return line
 
 
+def open_lines(
+    source: Any,
+    year: int | None = None,
+    *,
+    sheet: str | None = None,
+    export: ExportFormat | None = None,
+) -> tuple[Iterator[list[str]], LineReader, Adapter | None]:
+    """The rows after the header of a customs file or DataFrame, and the reader of its lines.
+
+    The rows come through the export's :class:`~cbam.formats.exports.Adapter` when it needs
+    one; its ``notes`` say what it does.
+    """
+    from cbam.formats.exports import adapt, frame_rows, is_frame
+
+    if is_frame(source):
+        name, rows, delimiter = "DataFrame", frame_rows(source), ","
+    else:
+        file = Path(source)
+        name, rows, delimiter = str(file), _rows(file, sheet), delimiter_of(file)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise InputError("the file is empty: a header row is required", source=name) from None
+    names, rows, adapter = adapt(header, rows, name, export, delimiter)
+    return rows, LineReader(_columns(names, name), name, year), adapter
+
+
 def read_imports(
-    path: str | Path, *, year: int | None = None, sheet: str | None = None
+    path: Any,
+    *,
+    year: int | None = None,
+    sheet: str | None = None,
+    columns: str | Path | dict[str, str] | None = None,
+    mass_unit: str | None = None,
+    decimal_comma: bool | None = None,
+    notes: list[str] | None = None,
 ) -> Iterator[ImportLine]:
-    """Stream the customs lines of a CSV (``,`` or ``;``) or XLSX file.
+    """Stream the customs lines of a CSV (``,`` or ``;``), XLSX or Parquet file, or DataFrame.
 
     Blank rows are skipped (they hold no line); every other row becomes an
     :class:`ImportLine` or raises :class:`InputError` naming file, row and column. Memory stays
@@ -576,14 +637,27 @@ def read_imports(
 
     Parameters
     ----------
-    path : str or Path
-        The customs file; columns as in this module's table (names case-insensitive).
+    path : str, Path or DataFrame
+        The customs file (``.csv``, ``.xlsx``, ``.parquet``; Parquet needs the extra
+        ``parquet``), or a pandas or polars DataFrame (rows then numbered from 0, as
+        ``df.iloc``); columns as in this module's table (names case-insensitive).
     year : int, optional
         When given, a line imported in another year is an error naming its row (no line is
         ever dropped silently).
     sheet : str, optional
         The sheet of a workbook to read (case-insensitive); default: its first visible sheet.
         A hidden sheet is refused.
+    columns : str, Path or dict, optional
+        A column map, library column -> the export's header (a JSON file or a dict;
+        :class:`cbam.formats.exports.ColumnMap`): only the mapped columns are read.
+    mass_unit : "t" or "kg", optional
+        The unit of ``net_mass`` and ``ip_net_mass``; kg is divided by 1000 exactly (also
+        recognised from a header such as ``Net mass (kg)``).
+    decimal_comma : bool, optional
+        Figures written ``1.234,56``; None (default) detects them in a ``;`` file.
+    notes : list, optional
+        Receives the reader's notes (decimal commas detected, masses in kg, columns ignored);
+        without it they are issued as warnings.
 
     Yields
     ------
@@ -602,17 +676,68 @@ def read_imports(
     >>> lines = list(cbam.read_imports("samples/imports-2026.csv", year=2026))
     >>> len(lines), lines[0].cn, lines[0].country, lines[0].net_mass
     (300, '73181542', 'TW', Decimal('5.687'))
+
+    An export with its own headers, masses in kg and decimal commas:
+
+    >>> import pathlib, tempfile
+    >>> sap = pathlib.Path(tempfile.mkdtemp()) / "sap.csv"
+    >>> _ = sap.write_text("Warennummer;Ursprung;Nettomasse (kg);Datum\\n"
+    ...                    "7318 15 42;TW;1.234,5;2026-03-02\\n", encoding="utf-8")
+    >>> said = []
+    >>> (line,) = cbam.read_imports(sap, year=2026, notes=said, columns={
+    ...     "cn_code": "Warennummer", "country": "Ursprung",
+    ...     "net_mass": "Nettomasse (kg)", "import_date": "Datum"})
+    >>> line.net_mass, len(said)
+    (Decimal('1.2345'), 2)
     """
-    file = Path(path)
-    source = str(file)
-    rows = _rows(file, sheet)
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise InputError("the file is empty: a header row is required", source=source) from None
+    export = export_format(columns, mass_unit, decimal_comma)
+    rows, reader, adapter = open_lines(path, year, sheet=sheet, export=export)
+    if adapter is not None:
+        _say(adapter.notes, notes)
+    first = 0 if reader.source == "DataFrame" else 2
     count = 0
-    for line in LineReader(_columns(header, source), source, year).lines(rows, 2):
+    for line in reader.lines(rows, first):
         count += 1
         yield line
     if not count:
-        raise no_lines_error(source)
+        raise no_lines_error(reader.source)
+
+
+def export_format(
+    columns: str | Path | dict[str, str] | None = None,
+    mass_unit: str | None = None,
+    decimal_comma: bool | None = None,
+) -> ExportFormat | None:
+    """The :class:`~cbam.formats.exports.ExportFormat` of these options (None: the library's).
+
+    >>> export_format(mass_unit="KG").mass_unit
+    'kg'
+    >>> export_format(mass_unit="lb")
+    Traceback (most recent call last):
+        ...
+    cbam.errors.InputError: field 'mass_unit': 'lb' is not a mass unit: use t or kg
+    """
+    from cbam.formats.exports import ExportFormat, column_map, load_column_map
+
+    if columns is None and mass_unit is None and decimal_comma is None:
+        return None
+    unit = None if mass_unit is None else mass_unit.strip().lower()
+    if unit not in (None, "t", "kg"):
+        raise InputError(f"{mass_unit!r} is not a mass unit: use t or kg", field="mass_unit")
+    mapped: dict[str, str] | None = None
+    where = "--columns"
+    if isinstance(columns, dict):
+        mapped, where = column_map(columns, "the column map"), "given"
+    elif columns is not None:
+        mapped, where = load_column_map(columns), str(columns)
+    return ExportFormat(mapped, unit, decimal_comma, where)  # type: ignore[arg-type]
+
+
+def _say(found: list[str], notes: list[str] | None) -> None:
+    if notes is not None:
+        notes.extend(found)
+        return
+    import warnings
+
+    for note in found:
+        warnings.warn(note, UserWarning, stacklevel=3)

@@ -32,10 +32,10 @@ class Part:
 def split_points(path: Path, parts: int, min_bytes: int) -> list[Part] | None:
     """``parts`` parts of about equal size, or None when the file is not cut.
 
-    None for fewer than two parts, an XLSX file, a file smaller than ``min_bytes``, or a file
-    whose rows are not its lines (see the module docstring).
+    None for fewer than two parts, an XLSX or Parquet file, a file smaller than ``min_bytes``, or
+    a file whose rows are not its lines (see the module docstring).
     """
-    if parts < 2 or path.suffix.lower() in (".xlsx", ".xlsm"):
+    if parts < 2 or path.suffix.lower() in (".xlsx", ".xlsm", ".parquet", ".pq"):
         return None
     size = path.stat().st_size
     if size < min_bytes:

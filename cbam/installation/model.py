@@ -236,17 +236,47 @@ class WasteGas(_Strict):
     corr_eta: Fraction | None = None
 
 
+#: Where an electricity emission factor comes from, as the communication template names the
+#: points of IR 2025/2547 Annex II: D.4(a) the country's grid average, D.4(b) an alternative
+#: default value (D.4.4), D.4.1 / D.4.2 actual factors (without / with cogeneration), D.4.3.1 /
+#: D.4.3.2 the evidence of a direct technical link / a power purchase agreement, or a mix.
+EF_SOURCES = ("D.4(a)", "D.4(b)", "D.4.1", "D.4.2", "D.4.3.1", "D.4.3.2", "Mix")
+
+
+def ef_source(value: str) -> str:
+    """An electricity emission factor's source in the template's spelling (case-insensitive).
+
+    >>> ef_source("d.4(b)"), ef_source(" mix ")
+    ('D.4(b)', 'Mix')
+    """
+    folded = "".join(value.split()).casefold()
+    for known in EF_SOURCES:
+        if known.casefold() == folded:
+            return known
+    raise ValueError(
+        f"{value!r} is not an emission factor source; use one of {', '.join(EF_SOURCES)}"
+    )
+
+
 class Electricity(_Strict):
     """Electricity consumed and produced in the process (MWh, t CO2/MWh).
 
     Without ``emission_factor``, the grid factor of the installation's country (IR 2025/2621
-    Annex II) applies. ``produced_ef`` is required when electricity is produced.
+    Annex II) applies. ``produced_ef`` is required when electricity is produced. ``ef_source``:
+    where ``emission_factor`` comes from (:data:`EF_SOURCES`, the communication template's
+    selection "Source of the emission factor").
     """
 
     consumed_mwh: NonNeg = Decimal(0)
     emission_factor: NonNeg | None = None
     produced_mwh: NonNeg = Decimal(0)
     produced_ef: NonNeg | None = None
+    ef_source: str | None = None
+
+    @field_validator("ef_source")
+    @classmethod
+    def _source(cls, value: str | None) -> str | None:
+        return None if value is None else ef_source(value)
 
 
 class Precursor(_Strict):
@@ -254,7 +284,9 @@ class Precursor(_Strict):
 
     Purchased: ``good`` (category name or CN code) and/or ``cn``, ``country`` (absent or null:
     country unknown), ``mass`` and, when the supplier gave actual values, ``see_direct`` /
-    ``see_indirect`` (t CO2e per t). Made in this installation: ``from_process`` and ``mass``.
+    ``see_indirect`` (t CO2e per t) and where the electricity factor behind ``see_indirect``
+    comes from (``electricity_ef_source``, :data:`EF_SOURCES`). Made in this installation:
+    ``from_process`` and ``mass``.
     """
 
     name: Name | None = None
@@ -265,7 +297,13 @@ class Precursor(_Strict):
     mass: NonNeg
     see_direct: NonNeg | None = None
     see_indirect: NonNeg | None = None
+    electricity_ef_source: str | None = None
     from_process: Text | None = None
+
+    @field_validator("electricity_ef_source")
+    @classmethod
+    def _source(cls, value: str | None) -> str | None:
+        return None if value is None else ef_source(value)
 
     @field_validator("cn")
     @classmethod
@@ -368,6 +406,9 @@ class Process(_Strict):
     2025/2547 Art. 4(4)-(5)); ``clinker_content`` / ``nitrogen_content``: the share (0-1) per
     CN code (or one for all) that turns an SEE per functional unit into one per tonne of goods
     (Annex III Eqs. 64-66). ``electricity_evidence``: Annex IV pt 5 evidence for electricity.
+    ``included_goods``: other aggregated goods categories produced within the process's
+    boundaries (a bubble, e.g. the clinker of a cement process; the communication template's
+    "Included goods categories"); none means only direct production of ``good``.
     """
 
     id: Name = Field(min_length=1)
@@ -385,6 +426,7 @@ class Process(_Strict):
     electricity: Electricity = Electricity()
     electricity_evidence: ElectricityEvidence | None = None
     precursors: tuple[Precursor, ...] = ()
+    included_goods: tuple[Text, ...] = ()
 
     @field_validator("route")
     @classmethod

@@ -61,6 +61,12 @@ ACCEPTED = [
         [("2", "72081000", "CN", "0.1"), ("3", "72081000", "CN", "0.2")],
     ),
     _accepted(
+        "semicolon_decimal_comma.csv",
+        "`;` separator, decimal comma `1,5` (only a decimal comma reads it: detected, and said "
+        "in the notes)",
+        [("2", "72081000", "CN", "1.5")],
+    ),
+    _accepted(
         "empty_trailing_header.csv",
         "an empty last header cell with nothing under it (a trailing separator)",
         [("2", "72081000", "CN", "1")],
@@ -86,13 +92,15 @@ def _refused(name: str, input: str, location: str | None, field: str | None, rea
 
 NOT_PLAIN = "not a number in plain decimal notation"
 REFUSED = [
-    # A decimal comma is refused, not guessed: "1,500" may be 1.5 t or 1500 t.
+    # A comma that may be decimal or thousands is refused, not guessed (issue 16: a decimal
+    # comma that only a decimal comma reads, "1,5", is detected and said in a note).
     _refused(
-        "semicolon_decimal_comma.csv",
-        "`;` separator, decimal comma `1,5` (not guessed: `1,500` may be 1.5 t or 1500 t)",
+        "semicolon_comma_either.csv",
+        "`;` separator, `1,500` alone (1.5 t with a decimal comma, 1500 t with a thousands comma)",
         "row 2",
         "net_mass",
-        "'1,5' is not a number",
+        "'1,500' could be 1.500 (a decimal comma) or 1500 (a thousands comma), and no figure of "
+        "the first rows tells which: pass --decimal-comma if the file writes decimal commas",
     ),
     _refused(
         "thousands_comma.csv",

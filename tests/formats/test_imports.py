@@ -36,9 +36,11 @@ def test_reads_lines_with_case_insensitive_columns(tmp_path: Path) -> None:
 
 
 def test_year_and_quarter_instead_of_date(tmp_path: Path) -> None:
-    path = _write(tmp_path, "cn_code;country;net_mass;year;quarter\n72081000;IN;3,0;2026;Q3\n")
-    with pytest.raises(InputError, match=r"row 2.*net_mass"):
-        list(read_imports(path))
+    # A decimal comma in a ';' file with no decimal point: detected, and said (issue 16).
+    path = _write(tmp_path, "cn_code;country;net_mass;year;quarter\n72081000;IN;3,5;2026;Q3\n")
+    notes: list[str] = []
+    (line,) = read_imports(path, notes=notes)
+    assert line.net_mass == Decimal("3.5") and "decimal commas detected" in notes[0]
     path = _write(tmp_path, "cn_code;country;net_mass;year;quarter\n72081000;IN;3.0;2026;Q3\n")
     (line,) = read_imports(path, year=2026)
     assert (line.year, line.quarter, line.import_date) == (2026, 3, None)

@@ -233,15 +233,17 @@ def test_fill_keeps_every_formula(filled: dict[str, Path], xlsx: Path) -> None:
 
 
 def test_fill_keeps_package_parts(filled: dict[str, Path], xlsx: Path) -> None:
-    changed = {"xl/workbook.xml"}
+    changed = {"xl/workbook.xml", "docProps/app.xml"}
     with zipfile.ZipFile(xlsx / BLANK) as a, zipfile.ZipFile(filled["steel_bf_bubble"]) as b:
         assert a.namelist() == b.namelist()
         parts = {n for n in a.namelist() if a.read(n) != b.read(n)}
         book = b.read("xl/workbook.xml").decode()
+        app = b.read("docProps/app.xml").decode()
         sheets = [b.read(n).decode() for n in b.namelist() if n.startswith("xl/worksheets/sheet")]
     assert changed <= parts
     assert all(p.startswith("xl/worksheets/sheet") or p in changed for p in parts)
     assert 'fullCalcOnLoad="1"' in book
+    assert "<Application>cbam</Application>" in app
     assert sum(s.count("<sheetProtection") for s in sheets) == 19
     assert sum(s.count("x14:conditionalFormatting") for s in sheets) > 0
 

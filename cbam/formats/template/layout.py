@@ -275,6 +275,8 @@ ROUTE_NAME_OF_LETTER: dict[tuple[str, str], str] = {
     ("unwrought aluminium", "L"): "Secondary melting (recycling)",
     **{("crude steel", letter): "Basic oxygen steelmaking" for letter in "CF"},
     **{("crude steel", letter): "Electric arc furnace" for letter in "DEGHJ"},
+    # (C)/(F) are the BF/BOF routes: their pig iron comes from the blast furnace.
+    **{("pig iron", letter): "Blast furnace route" for letter in "CF"},
 }
 
 #: Labels of A_InstData section 3 ("Verifier of the report") and the keys they map to.

@@ -85,6 +85,8 @@ class CellPlan:
         self.grids = grids
         self.source = source
         self.cells: dict[str, dict[tuple[int, int], Value]] = {}
+        self.notes: list[str] = []
+        """What the filled workbook leaves for its user to choose, and why."""
 
     def put(self, sheet: str, cell: tuple[int, int], value: Value | None) -> None:
         if value is None:
@@ -150,6 +152,60 @@ def _countries(book: Workbook) -> dict[str, str]:
     }
 
 
+class _Lists:
+    """The template's own drop-down lists, spelled as the template spells them."""
+
+    def __init__(self, book: Workbook) -> None:
+        def first(name: str, default: str) -> str:
+            found = [v for v in defined_values(book, name) if isinstance(v, str)]
+            return found[0] if found else default
+
+        self.not_applicable = first("CONST_NA", "n.a.")
+        self.only_direct = first("CONST_OnlyDirProd", "Only direct production")
+        self.methods = _texts(defined_values(book, "CONST_MonitoringApproach"))
+        self.ef_sources = _texts(defined_values(book, "CONST_ElecSource"))
+        self.origins = _texts(defined_values(book, "CONST_MeasDefaultUnknown"))
+        goods = defined_values(book, "CONST_LIST_Goods")
+        matrix = defined_values(book, "CONST_MATRIX_ProductionRoute")
+        width = len(matrix) // len(goods) if goods else 0
+        #: Goods category (folded) -> its production routes where the template asks for one.
+        self.routes: dict[str, list[str]] = {}
+        for index, good in enumerate(goods):
+            names = [
+                str(v)
+                for v in matrix[index * width : (index + 1) * width]
+                if isinstance(v, str) and lay.norm(v) != lay.norm(self.not_applicable)
+            ]
+            if len(names) > 1:
+                self.routes[lay.norm(good)] = names
+
+    def pick(self, options: dict[str, str], value: object, where: str, field: str) -> str:
+        """The option of a list that ``value`` names (case-insensitive); InputError otherwise."""
+        found = options.get(lay.norm(value))
+        if found is None:
+            raise InputError(
+                f"{value!r} is not one of the template's choices ({', '.join(options.values())})",
+                location=where,
+                field=field,
+            )
+        return found
+
+    def unknown_route(self, category: str) -> str | None:
+        """The category's "Unknown production routes" choice, if it has one."""
+        return next(
+            (
+                r
+                for r in self.routes.get(lay.norm(category), [])
+                if lay.norm(r).startswith("unknown")
+            ),
+            None,
+        )
+
+
+def _texts(values: list[object]) -> dict[str, str]:
+    return {lay.norm(v): str(v) for v in values if isinstance(v, str)}
+
+
 @dataclass
 class _Precursors:
     """Purchased precursors (one template entry per distinct name, good, country and SEE),
@@ -163,20 +219,55 @@ class _Precursors:
 def plan_cells(
     data: dict[str, Any], grids: dict[str, lay.Grid], book: Workbook, source: str
 ) -> CellPlan:
-    """The cells an installation fills in a blank template, sheet by sheet."""
+    """The cells an installation fills in a blank template, sheet by sheet.
+
+    Besides the figures, every selection the template's formulas depend on is made from the
+    installation: the goods categories (with those produced inside a process's boundaries) and
+    their production routes, each process's included categories ("Only direct production"
+    when none), DirEm* from the process's source streams, the sources of electricity emission
+    factors and of a purchased precursor's values. What the installation cannot tell is left
+    to the workbook's user and said in :attr:`CellPlan.notes`.
+    """
     plan = CellPlan(grids, source)
     good_name = _GoodNames(book)
+    lists = _Lists(book)
     inst = lay.inst_layout(grids["A_InstData"])
     _plan_installation(plan, data, inst, _countries(book))
     processes: list[dict[str, Any]] = list(data.get("processes") or [])
-    _plan_processes_listed(plan, processes, inst, good_name)
+    streams: list[dict[str, Any]] = list(data.get("source_streams") or [])
+    _plan_processes_listed(plan, processes, inst, good_name, lists)
     precursors = _collect_precursors(processes, good_name)
     _plan_precursors_listed(plan, precursors.bought, inst)
-    _plan_streams(plan, list(data.get("source_streams") or []))
-    _plan_process_blocks(plan, processes, precursors.internal)
-    _plan_purchased(plan, precursors)
+    _plan_streams(plan, streams, lists)
+    _plan_process_blocks(plan, processes, precursors.internal, _stream_totals(streams), lists)
+    _plan_purchased(plan, precursors, lists)
     _plan_summary(plan, processes)
     return plan
+
+
+def _stream_totals(streams: list[dict[str, Any]]) -> dict[str, Decimal]:
+    """DirEm* per process id: the sum of its source streams (IR 2025/2547 Annex II B)."""
+    if not streams:
+        return {}
+    from pydantic import TypeAdapter, ValidationError
+
+    from cbam.installation.model import SourceStream
+    from cbam.installation.streams import stream_emissions
+
+    adapter: TypeAdapter[Any] = TypeAdapter(SourceStream)
+    totals: dict[str, Decimal] = {}
+    for index, stream in enumerate(streams):
+        where = f"source_streams[{index}]"
+        try:
+            parsed = adapter.validate_python(stream)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first["loc"][1:]) or "method"
+            raise InputError(str(first["msg"]), location=where, field=field) from None
+        process = str(stream.get("process") or "")
+        emitted = stream_emissions(parsed).fossil
+        totals[process] = totals.get(process, Decimal(0)) + emitted
+    return totals
 
 
 def _plan_installation(
@@ -219,7 +310,11 @@ def _plan_installation(
 
 
 def _plan_processes_listed(
-    plan: CellPlan, processes: list[dict[str, Any]], inst: lay.InstLayout, good_name: _GoodNames
+    plan: CellPlan,
+    processes: list[dict[str, Any]],
+    inst: lay.InstLayout,
+    good_name: _GoodNames,
+    lists: _Lists,
 ) -> None:
     """A_InstData sections 4(a) and 4(b): the goods categories and the production processes."""
     if len(processes) > len(inst.process_rows):
@@ -227,27 +322,53 @@ def _plan_processes_listed(
             f"{len(processes)} processes, the template has room for {len(inst.process_rows)}",
             location="processes",
         )
+    included = [_included(proc, index, good_name) for index, proc in enumerate(processes)]
     category: list[str] = []
     for index, proc in enumerate(processes):
-        name = good_name(proc.get("good"), f"processes[{index}].good")
-        if name not in category:
-            category.append(name)
+        for name in (good_name(proc.get("good"), f"processes[{index}].good"), *included[index]):
+            if name not in category:
+                category.append(name)
     if len(category) > len(inst.goods_rows):
         raise InputError("more goods categories than the template has rows", location="processes")
-    routes = _category_routes(processes, good_name)
+    routes = _category_routes(processes, included, good_name)
     for row, name in zip(inst.goods_rows, category, strict=False):
         plan.put("A_InstData", (row, inst.goods_col), name)
-        for col, route in zip(inst.goods_route_cols, routes.get(name, []), strict=False):
+        chosen = routes.get(name, [])
+        unknown = lists.unknown_route(name)
+        if not chosen and unknown is not None:
+            chosen = [unknown]
+            plan.notes.append(
+                f"{name}: the installation file gives no route letter that names its production "
+                f"route; '{unknown}' is selected (A_InstData section 4(a)): choose the route there"
+            )
+        for col, route in zip(inst.goods_route_cols, chosen, strict=False):
             plan.put("A_InstData", (row, col), route)
+    cols = inst.process_cols
     for row, (index, proc) in zip(inst.process_rows, enumerate(processes), strict=False):
-        plan.put(
-            "A_InstData",
-            (row, inst.process_cols["good"]),
-            good_name(proc.get("good"), f"processes[{index}].good"),
-        )
-        plan.put(
-            "A_InstData", (row, inst.process_cols["name"]), str(proc.get("name") or proc.get("id"))
-        )
+        good = good_name(proc.get("good"), f"processes[{index}].good")
+        plan.put("A_InstData", (row, cols["good"]), good)
+        plan.put("A_InstData", (row, cols["name"]), str(proc.get("name") or proc.get("id")))
+        inside = included[index] or [lists.only_direct]
+        slots = range(cols["included"], cols["name"])
+        if len(inside) > len(slots):
+            raise InputError(
+                f"{len(inside)} included goods categories, the template has room for {len(slots)}",
+                location=f"processes[{index}]",
+                field="included_goods",
+            )
+        for col, name in zip(slots, inside, strict=False):
+            plan.put("A_InstData", (row, col), name)
+
+
+def _included(proc: dict[str, Any], index: int, good_name: _GoodNames) -> list[str]:
+    """The goods categories a process produces inside its boundaries, as the template names them."""
+    where = f"processes[{index}].included_goods"
+    names: list[str] = []
+    for number, good in enumerate(proc.get("included_goods") or []):
+        name = good_name(good, f"{where}[{number}]")
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def _route_name(category: str, route: object) -> str | None:
@@ -258,15 +379,21 @@ def _route_name(category: str, route: object) -> str | None:
 
 
 def _category_routes(
-    processes: list[dict[str, Any]], good_name: _GoodNames
+    processes: list[dict[str, Any]], included: list[list[str]], good_name: _GoodNames
 ) -> dict[str, list[str]]:
-    """Route names per goods category from the processes' route letters (section 4(a))."""
+    """Route names per goods category from the processes' route letters (section 4(a)).
+
+    A process's letter names the route of its own category and of the categories produced
+    inside it (a BF/BOF steelworks, letter C: pig iron by the blast furnace route, crude steel
+    by basic oxygen steelmaking).
+    """
     found: dict[str, list[str]] = {}
     for index, proc in enumerate(processes):
-        category = good_name(proc.get("good"), f"processes[{index}].good")
-        name = _route_name(category, proc.get("route"))
-        if name is not None and name not in found.setdefault(category, []):
-            found[category].append(name)
+        own = good_name(proc.get("good"), f"processes[{index}].good")
+        for category in (own, *included[index]):
+            name = _route_name(category, proc.get("route"))
+            if name is not None and name not in found.setdefault(category, []):
+                found[category].append(name)
     return found
 
 
@@ -314,6 +441,7 @@ def _purchased_entry(prec: dict[str, Any], where: str, good_name: _GoodNames) ->
             prec.get("electricity_mwh_per_t"), where, "electricity_mwh_per_t"
         ),
         "electricity_ef": _dec(prec.get("electricity_ef"), where, "electricity_ef"),
+        "electricity_ef_source": prec.get("electricity_ef_source"),
     }
 
 
@@ -337,13 +465,24 @@ def _plan_precursors_listed(
 
 
 def _plan_process_blocks(
-    plan: CellPlan, processes: list[dict[str, Any]], internal: dict[tuple[int, int], Decimal]
+    plan: CellPlan,
+    processes: list[dict[str, Any]],
+    internal: dict[tuple[int, int], Decimal],
+    stream_totals: dict[str, Decimal],
+    lists: _Lists,
 ) -> None:
     """D_Processes: one block per process, in the order of A_InstData."""
     blocks = lay.process_blocks(plan.grids["D_Processes"])
     for index, proc in enumerate(processes, start=1):
         block = blocks[index - 1]
-        _plan_process_block(plan, block, proc, f"processes[{index - 1}]")
+        where = f"processes[{index - 1}]"
+        _plan_process_block(plan, block, proc, where)
+        if proc.get("direct_emissions") is None and str(proc.get("id")) in stream_totals:
+            # The template takes DirEm* as typed by the operator: the sum of the streams.
+            plan.put(
+                "D_Processes", block.cells["direct_emissions"], stream_totals[str(proc.get("id"))]
+            )
+        _plan_ef_source(plan, block, proc, where, lists)
         others = [i for i in range(1, len(blocks) + 1) if i != index]
         for row, other in zip(block.consumed_rows, others, strict=False):
             mass = internal.get((index, other))
@@ -389,8 +528,30 @@ def _plan_process_block(
         )
 
 
-def _plan_purchased(plan: CellPlan, precursors: _Precursors) -> None:
-    """E_PurchPrec: per purchased precursor its masses, SEE (direct) and electricity."""
+def _plan_ef_source(
+    plan: CellPlan, block: lay.ProcessBlock, proc: dict[str, Any], where: str, lists: _Lists
+) -> None:
+    """D_Processes (j) iii: the source of the electricity emission factor, where known."""
+    elec = proc.get("electricity") or {}
+    if elec.get("ef_source"):
+        choice = lists.pick(
+            lists.ef_sources, elec["ef_source"], where + ".electricity", "ef_source"
+        )
+        plan.put("D_Processes", block.cells["electricity_ef_source"], choice)
+    elif elec.get("emission_factor") is not None:
+        plan.notes.append(
+            f"process {proc.get('id')}: the source of its electricity emission factor "
+            "(electricity.ef_source) is not given; choose it in D_Processes (j) iii"
+        )
+
+
+def _plan_purchased(plan: CellPlan, precursors: _Precursors, lists: _Lists) -> None:
+    """E_PurchPrec: per purchased precursor its masses, SEE (direct) and electricity.
+
+    A value the supplier gave is an actual one: its source is "Measured" (the template's other
+    choices, "Default" and "Unknown", are for values the installation file does not hold).
+    """
+    measured = lists.origins.get("measured")
     e_blocks = lay.precursor_blocks(plan.grids["E_PurchPrec"])
     sheet = "E_PurchPrec"
     for entry, use, e_block in zip(precursors.bought, precursors.uses, e_blocks, strict=False):
@@ -410,6 +571,22 @@ def _plan_purchased(plan: CellPlan, precursors: _Precursors) -> None:
             )
         plan.put(sheet, c["electricity_mwh_per_t"], per_t)
         plan.put(sheet, c["electricity_ef"], ef)
+        if measured is not None:
+            if entry["see_direct"] is not None:
+                plan.put(sheet, c["see_direct_source"], measured)
+            if per_t is not None:
+                plan.put(sheet, c["electricity_mwh_per_t_source"], measured)
+        if entry["electricity_ef_source"] is not None:
+            where = f"precursor {entry['name']!r}"
+            source = lists.pick(
+                lists.ef_sources, entry["electricity_ef_source"], where, "electricity_ef_source"
+            )
+            plan.put(sheet, c["electricity_ef_source"], source)
+        elif ef is not None:
+            plan.notes.append(
+                f"precursor {entry['name']!r}: the source of its electricity emission factor "
+                "(electricity_ef_source) is not given; choose it in E_PurchPrec (e) iii"
+            )
 
 
 def _plan_summary(plan: CellPlan, processes: list[dict[str, Any]]) -> None:
@@ -431,7 +608,7 @@ def _plan_summary(plan: CellPlan, processes: list[dict[str, Any]]) -> None:
         )
 
 
-def _plan_streams(plan: CellPlan, streams: list[dict[str, Any]]) -> None:
+def _plan_streams(plan: CellPlan, streams: list[dict[str, Any]], lists: _Lists) -> None:
     """B_EmInst tables (a) source streams and (b) PFC."""
     layout = lay.stream_layout(plan.grids["B_EmInst"])
     sheet = "B_EmInst"
@@ -449,7 +626,8 @@ def _plan_streams(plan: CellPlan, streams: list[dict[str, Any]]) -> None:
             raise InputError(
                 f"method {method!r} has no place in the template", location=where, field="method"
             )
-        plan.put(sheet, (row, cols["Method"]), _METHOD_TEXT[method])
+        text = _METHOD_TEXT[method]
+        plan.put(sheet, (row, cols["Method"]), lists.methods.get(lay.norm(text), text))
         plan.put(sheet, (row, cols["Source stream name"]), str(stream.get("name") or ""))
         plan.put(
             sheet,

@@ -45,6 +45,10 @@ class TemplateWorkbook:
         The file read.
     notes:
         What the reader could not carry into the installation shape, and why.
+    calculated:
+        False when the workbook's formulas were never calculated (a file written by
+        :func:`cbam.formats.template.fill_template` and not yet opened and saved in a
+        spreadsheet program): ``workbook_summary`` is then empty although processes are listed.
     details:
         Template content outside the installation shape: address details, goods included in
         a bubble, purchased precursors with their electricity split, source streams that the
@@ -58,6 +62,7 @@ class TemplateWorkbook:
     source: Path
     notes: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    calculated: bool = True
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``cbam template read --json`` document (Decimals left as Decimal)."""
@@ -141,6 +146,7 @@ def read_template(path: str | Path) -> TemplateWorkbook:
         source=file,
         notes=notes,
         details=details,
+        calculated=not details.get("uncalculated_rows"),
     )
 
 
@@ -168,6 +174,9 @@ def _process_entry(
     )
     if route is not None:
         out["route"] = route
+    included = [g for g in proc["included"] if lay.norm(g) != "only direct production"]
+    if included:
+        out["included_goods"] = included
     if item["activity_level"] is not None:
         out["activity_level"] = item["activity_level"]
     if item["direct_emissions"] is not None:
@@ -193,6 +202,7 @@ def _process_entry(
             "mass": mass,
             "see_direct": bought["see_direct"],
             "see_indirect": bought["see_indirect"],
+            "electricity_ef_source": bought.get("electricity_ef_source"),
         }
         precursors.append(_drop_empty(entry))
     if precursors:
@@ -270,6 +280,7 @@ def read_workbook(
         },
         "unattributed_source_streams": unattributed,
         "summary_communication": reader.summary("Summary_Communication"),
+        "uncalculated_rows": reader.uncalculated("Summary_Products"),
     }
     summary = reader.summary("Summary_Products")
     return installation, summary, version, reader.notes, details

@@ -454,6 +454,7 @@ class SheetReader:
                     "produced_ef": num(
                         grid, *c["electricity_produced_ef"], "electricity exported emission factor"
                     ),
+                    "ef_source": self.ef_source(grid, c["electricity_ef_source"]),
                 },
                 "consumed_by": {},
             }
@@ -494,6 +495,7 @@ class SheetReader:
                     consumed[process] = mass
             result[index] = {
                 **precursor,
+                "electricity_ef_source": self.ef_source(grid, c["electricity_ef_source"]),
                 "see_direct": see_direct,
                 "see_indirect": see_indirect,
                 "electricity_mwh_per_t": per_t,
@@ -545,6 +547,35 @@ class SheetReader:
                 entry["electricity_ef_source"] = _text(grid.shown(row, cols["ef_source"]))
             rows.append(entry)
         return rows
+
+    def ef_source(self, grid: lay.Grid, cell: tuple[int, int]) -> str | None:
+        """A "Source of the emission factor" selection (D.4(a) ... Mix), None when empty."""
+        text = self.text(grid, *cell)
+        if text is None:
+            return None
+        from cbam.installation.model import ef_source
+
+        try:
+            return ef_source(text)
+        except ValueError as exc:
+            raise InputError(
+                str(exc), source=self.source, location=grid.where(*cell), field="ef_source"
+            ) from None
+
+    def uncalculated(self, sheet: str) -> list[int]:
+        """Rows of a products table that name a process but hold no stored SEE: the workbook's
+        formulas were never calculated (a file :func:`cbam.formats.template.fill_template`
+        wrote, not yet opened and saved in a spreadsheet program)."""
+        grid = self.g[sheet]
+        layout = lay.summary_layout(grid)
+        cols = layout.cols
+        return [
+            row
+            for row in layout.rows
+            if _text(grid.raw(row, cols["process"])) is not None
+            and not lay.is_formula(grid.raw(row, cols["process"]))
+            and grid.shown(row, cols["see_direct"]) in (None, "")
+        ]
 
     def _cached(self, grid: lay.Grid, row: int, col: int, field: str) -> Decimal | None:
         value = grid.shown(row, col)
