@@ -440,12 +440,38 @@ def cmd_template_read(args: argparse.Namespace) -> Output:
         # IR 2025/2547 Annex II A.1(8): SEE with at most 5 decimals when reported.
         return None if value is None else round_see(value).normalize()
 
-    document = read_template(Path(args.workbook)).to_json_dict()
+    book = read_template(Path(args.workbook))
+    document = book.to_json_dict()
+    if book.blank:
+        return Output(document, _blank_text(book.version, book.request))
     rows = [
         (s["cn"], see(s["see_direct"]), see(s["see_indirect"]))
         for s in document["workbook_summary"]
     ]
     return Output(document, table(["CN", "SEE direct", "SEE indirect"], rows))
+
+
+def _blank_text(version: str, request: dict[str, Any] | None) -> str:
+    """What ``cbam template read`` says of a template without any production process."""
+    text = f"blank communication template (version {version}): no production process is filled in"
+    if request is None:
+        return text + "; nothing to read yet"
+    text += "\naddressed to a supplier by cbam suppliers request (sheet CBAM_Request):\n"
+    goods = ", ".join(
+        f"{g['cn']} {g['country'] or ''} {decimal_text(g['net_mass']) if g['net_mass'] else '?'} t"
+        for g in request.get("goods", [])
+    )
+    pairs = [
+        ("reference", request.get("reference")),
+        ("requested by", request.get("requested_by")),
+        ("EORI", request.get("eori")),
+        ("contact", request.get("contact")),
+        ("reporting period", f"{request.get('period_start')} to {request.get('period_end')}"),
+        ("reply by", request.get("reply_by")),
+        ("origin", request.get("origin")),
+        ("goods", goods or None),
+    ]
+    return text + key_values([(k, v) for k, v in pairs if v is not None])
 
 
 def cmd_template_fill(args: argparse.Namespace) -> Output:
