@@ -270,13 +270,21 @@ class SupplierTally:
         self.lines = 0
         self._keys: dict[tuple[str | None, str | None, str, str], tuple[str, Kind]] = {}
 
-    def add(self, line: ImportLine) -> ImportLine:
-        """Count one line for its supplier; the line as the engines take it."""
+    def _key(self, line: ImportLine) -> tuple[str, Kind]:
         texts = (line.installation_id, line.supplier, line.country, line.cn)
         found = self._keys.get(texts)
         if found is None:
             found = self._keys[texts] = supplier_key(line)
-        key, kind = found
+        return found
+
+    def keyed(self, line: ImportLine) -> ImportLine:
+        """The line as the engines take it, without counting it (a second reading)."""
+        key, kind = self._key(line)
+        return line._replace(installation_id=key) if kind == "supplier" else line
+
+    def add(self, line: ImportLine) -> ImportLine:
+        """Count one line for its supplier; the line as the engines take it."""
+        key, kind = self._key(line)
         bought = self.suppliers.get(key)
         if bought is None:
             bought = self.suppliers[key] = Bought(key, kind)
@@ -289,9 +297,7 @@ class SupplierTally:
         counts[1] += line.net_mass
         bought.lines += 1
         self.lines += 1
-        if kind == "supplier":
-            return line._replace(installation_id=key)
-        return line
+        return self.keyed(line)
 
     def key_of(self, good: GoodResult) -> str:
         """The supplier of an engine's good."""
@@ -330,7 +336,8 @@ class GoodValue(BaseModel):
     certificates_at_benchmark : Decimal or None
         Certificates if the actual SEE were at the benchmark, t CO2e.
     saving_at_benchmark, saving_at_benchmark_eur : Decimal or None
-        Certificates (t CO2e) and EUR saved against the default values then.
+        Certificates (t CO2e) and EUR saved against the default values then (EUR at the
+        good's average certificate price, to the cent).
     break_even_see : Decimal or None
         Actual SEE at which actual data save nothing (t CO2e per t); None where the default
         values owe no certificate.
@@ -527,9 +534,10 @@ def _good_value(
         if see_d is not None and sefa_d is not None and sefa_a is not None and certs_d > 0:
             breakeven = break_even_see(see_d, sefa_d, sefa_a)
         saving = None if at_bm is None else certs_d - at_bm
-        # The good's own average price per certificate (its lines' periods), else the year's.
+        # The good's own average price per certificate (its lines' periods), else the year's;
+        # an estimate, so rounded to the cent.
         average = cost_d / certs_d if certs_d else price
-        saving_eur = None if saving is None else cert.cost_eur(saving, average)
+        saving_eur = None if saving is None else cert.round_eur(cert.cost_eur(saving, average))
     return GoodValue(
         cn=cn,
         country=country,
@@ -656,8 +664,10 @@ def build_plan(
         made.append((bought, goods))
     made.sort(key=lambda item: (-sum((g.cost_default_eur for g in item[1]), ZERO), item[0].key))
     rows = tuple(_row(bought, goods, rank) for rank, (bought, goods) in enumerate(made, 1))
-    notes = [BENCHMARK_RULE, BREAK_EVEN_RULE, *default.notes]
-    notes += [n for n in now.notes if n not in default.notes]
+    engine_notes = [*default.notes, *(n for n in now.notes if n not in default.notes)]
+    # The assessment's 2027-2034 trajectory is not part of the plan.
+    notes = [BENCHMARK_RULE, BREAK_EVEN_RULE]
+    notes += [n for n in engine_notes if not n.startswith("the 2027-2034 cost trajectory")]
     if exempt:
         notes.insert(0, "the year stays within the 50 t de minimis threshold: nothing is owed")
     return SupplierPlan(year=default.year, suppliers=rows, exempt=exempt, notes=tuple(notes))

@@ -510,11 +510,12 @@ class LineReader:
                     ):
                         cn, country, route, installation, supplier = good
                         procedure, units, clinker, nitrogen, produced, *who = other
-                        yield ImportLine(
+                        made = ImportLine(
                             number, cn, country, mass, when[1], when[2], when[0],
                             installation, route, procedure, units, clinker, nitrogen,
-                            line_id or None, deduction, produced, *who, supplier=supplier,
+                            line_id or None, deduction, produced, *who,
                         )  # fmt: skip
+                        yield made._replace(supplier=supplier) if supplier else made
                         continue
                 cells.pop()
             line = self._parse(cells, number)

@@ -144,7 +144,8 @@ def request_rows(request: SupplierRequest) -> list[list[Cell]]:
 
 def _sheet_xml(rows: list[list[Cell]]) -> bytes:
     """A plain worksheet of the rows: text as inline strings (never a formula), numbers."""
-    root = etree.Element(f"{{{_MAIN}}}worksheet", nsmap={None: _MAIN, "r": _REL})
+    namespaces = {None: _MAIN, "r": _REL}
+    root = etree.Element(f"{{{_MAIN}}}worksheet", nsmap=namespaces)  # type: ignore[arg-type]
     views = etree.SubElement(root, f"{{{_MAIN}}}sheetViews")
     etree.SubElement(views, f"{{{_MAIN}}}sheetView", workbookViewId="0")
     etree.SubElement(root, f"{{{_MAIN}}}sheetFormatPr", defaultRowHeight="15")
