@@ -143,7 +143,12 @@ def break_even_see(see_default: Decimal, sefa_default: Decimal, sefa_actual: Dec
 
 
 def value_at_benchmark(
-    good: GoodResult, year: int, *, cscf: Decimal = Decimal(1), exempt: bool = False
+    good: GoodResult,
+    year: int,
+    *,
+    cscf: Decimal = Decimal(1),
+    exempt: bool = False,
+    benchmark: Decimal | None = None,
 ) -> tuple[Decimal | None, Decimal | None, str | None]:
     """Certificates of a default-value good if its actual SEE were at the benchmark.
 
@@ -162,6 +167,9 @@ def value_at_benchmark(
         Cross-sectoral correction factor.
     exempt : bool
         The year stays within the de minimis threshold (Art. 2a): no certificates.
+    benchmark : Decimal, optional
+        The supplier's own benchmark for actual data (Column A + precursors, t CO2e per t)
+        where its file gives it; else Column B of the good.
 
     Returns
     -------
@@ -182,22 +190,23 @@ def value_at_benchmark(
         return None, None, "electricity has no benchmark: no free allocation either way"
     if not good.benchmark:
         return None, None, "no benchmark for the good (a cement line without clinker_content?)"
+    bench = good.benchmark if benchmark is None else benchmark
     if exempt and catalogue.good(good.cn).sector not in DE_MINIMIS_EXCLUDED_SECTORS:
-        return ZERO, good.benchmark, None
+        return ZERO, bench, None
     with localcontext(EXACT):
         actual = value_good(
             good.cn,
             good.country,
             year,
             route=good.route,
-            see_direct=good.benchmark,
-            benchmark_a=good.benchmark,
+            see_direct=bench,
+            benchmark_a=bench,
             cscf=cscf,
         )
         embedded = cert.embedded_emissions(good.net_mass, actual.see_used)
         allocation = cert.free_allocation(good.net_mass, actual.sefa)
         due = cert.certificates_due(embedded, allocation, good.carbon_price_deduction)
-    return due, good.benchmark, None
+    return due, bench, None
 
 
 # -- the lines of each supplier -----------------------------------------------------------------
@@ -516,20 +525,24 @@ def _good_value(
         bases = {g.basis for g in sums.now}
         basis = bases.pop() if len(bases) == 1 else "mixed"
         notes: list[str] = []
+        own = [g for g in sums.now if g.basis == "actual"]
+        whole = bool(own) and len(own) == len(sums.now)
+        own_bm = _same(g.benchmark for g in own) if whole else None
         at_bm: Decimal | None = ZERO
         benchmark: Decimal | None = None
         for good in sums.default:
-            due, benchmark, note = value_at_benchmark(good, year, cscf=cscf, exempt=exempt)
+            due, benchmark, note = value_at_benchmark(
+                good, year, cscf=cscf, exempt=exempt, benchmark=own_bm
+            )
             notes += [note] if note else []
             at_bm = None if due is None or at_bm is None else at_bm + due
         see_d = _same(g.see_used for g in sums.default)
         sefa_d = _same(g.sefa for g in sums.default)
-        own = [g for g in sums.now if g.basis == "actual"]
-        sefa_a = _same(g.sefa for g in own) if own and len(own) == len(sums.now) else None
+        sefa_a = _same(g.sefa for g in own) if own_bm is not None else None
         bm_basis = "supplier" if sefa_a is not None else "column-B"
         if sefa_a is None and at_bm is not None and see_d is not None:
             sefa_a = sefa_d
-        bm_actual = _same(g.benchmark for g in own) if bm_basis == "supplier" else benchmark
+        bm_actual = benchmark
         breakeven = None
         if see_d is not None and sefa_d is not None and sefa_a is not None and certs_d > 0:
             breakeven = break_even_see(see_d, sefa_d, sefa_a)

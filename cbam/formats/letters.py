@@ -29,9 +29,20 @@ def _mass(value: Decimal) -> str:
     return decimal_text(round_figure(value).normalize())
 
 
+def _short(text: str, width: int = 60) -> str:
+    """A description cut at a word before ``width`` characters.
+
+    >>> _short("Screws and bolts, of iron or steel other than stainless", 20)
+    'Screws and bolts, of...'
+    """
+    if len(text) <= width:
+        return text
+    return text[:width].rsplit(" ", 1)[0] + "..."
+
+
 def _goods_en(request: SupplierRequest) -> str:
     return "\n".join(
-        f"  - CN {format_cn(g.cn)} ({g.description[:60]}), origin {g.country}: "
+        f"  - CN {format_cn(g.cn)} ({_short(g.description)}), origin {g.country}: "
         f"{_mass(g.net_mass)} t in {g.lines} customs line(s), reporting period {g.reporting_year}"
         for g in request.goods
     )
