@@ -405,3 +405,25 @@ def test_request_refuses_bad_options(customs: tuple[Path, Path], tmp_path: Path)
     assert main([*base]) == 1  # the template does not exist
     assert main(["suppliers", "status", str(lines), "--year", "2026",
                  "--suppliers", str(tmp_path / "none")]) == 1  # fmt: skip
+
+
+def test_the_samples_ask_only_whom_the_data_do_not_cover_yet(
+    reference_dir: Path, tmp_path: Path
+) -> None:
+    run = cbam.suppliers.request(
+        "samples/imports-suppliers-2026.csv",
+        2026,
+        template=reference_dir / "xlsx" / BLANK,
+        declarant="samples/declarant.json",
+        out=tmp_path / "requests",
+        suppliers="samples/suppliers",
+    )
+    assert [r.reference for r, _, _ in run.requests] == [
+        "Ningbo Jinhai Fasteners Co., Ltd.",  # no answer yet
+        "TR-CEM-001",  # answered for 2025, the lines need 2026 (IR 2025/2547 Art. 7)
+    ]
+    assert run.skipped["TW-FAST-001"].startswith("already answered")
+    assert run.skipped["unknown supplier (KR, 7208 10 00)"].startswith("the lines name no")
+    document = run.summary()
+    assert document["requests"][0]["cn_codes"] == ["73181542"]
+    assert document["requests"][0]["net_mass"] == Decimal("106.600")
