@@ -33,11 +33,11 @@ def _short(text: str, width: int = 60) -> str:
     """A description cut at a word before ``width`` characters.
 
     >>> _short("Screws and bolts, of iron or steel other than stainless", 20)
-    'Screws and bolts, of...'
+    'Screws and bolts...'
     """
     if len(text) <= width:
         return text
-    return text[:width].rsplit(" ", 1)[0] + "..."
+    return text[:width].rsplit(" ", 1)[0].rstrip(",;: ") + "..."
 
 
 def _goods_en(request: SupplierRequest) -> str:
