@@ -29,37 +29,48 @@ where no figure is ever rounded: totals equal the sum of the lines in any order 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Context, Decimal, localcontext
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any
 
 from cbam import goods as catalogue
 from cbam import values
 from cbam.declaration import certificates as cert
-from cbam.declaration.audit import AuditStep
-from cbam.declaration.eligibility import eligibility, reporting_year
+from cbam.declaration.eligibility import reporting_year
 from cbam.declaration.holding import quarterly_holding
+from cbam.declaration.matching import Match, SupplierIndex
 from cbam.declaration.model import (
     Assessment,
     DeMinimis,
-    GoodResult,
     ImportLine,
-    LineResult,
     SupplierValue,
     Totals,
     ValuationTrail,
     YearCost,
 )
+from cbam.declaration.pricing import Period, Pricing
+from cbam.declaration.state import (
+    Figures,
+    GoodKey,
+    GoodState,
+    LineSink,
+    LineWriter,
+    Variant,
+    emitter,
+    line_result,
+)
+from cbam.declaration.summary import (
+    good_result,
+    lines_per,
+    rule_notes,
+    totals_of,
+)
 from cbam.declaration.valuation import Valuation, value_good
 from cbam.errors import CbamError
-from cbam.reference.prices import CertificatePrice, PriceTable, import_period
+from cbam.reference.prices import PriceTable
 from cbam.rules import (
-    DE_MINIMIS_EXCLUDED_SECTORS,
     DE_MINIMIS_SOURCE,
     DE_MINIMIS_TONNES,
-    FIRST_YEAR,
     LAST_SCHEDULED_YEAR,
     Sector,
     cbam_factor,
@@ -76,337 +87,6 @@ ZERO = Decimal(0)
 #: ever rounded, so totals equal the sum of the lines exactly, in any order. (The library's one
 #: context, :data:`cbam.values.EXACT`.)
 EXACT: Context = values.EXACT
-
-Variant = tuple[int | None, Decimal | None, Decimal | None] | None
-"""(reporting year of actual values, clinker content, nitrogen content) where they matter."""
-
-GoodKey = tuple[str, str, str | None, str | None, Variant]
-"""(CN code, origin, route, installation id, variant): what makes a good."""
-
-
-class Match(NamedTuple):
-    """A line's supplier value (or None), why, and whether using it makes an estimate.
-
-    >>> Match(None, "no-installation", "no installation given: default value", False).reason
-    'no-installation'
-    """
-
-    value: SupplierValue | None
-    reason: str
-    """A code of :data:`cbam.declaration.eligibility.BASIS_REASONS`."""
-    text: str
-    estimate: bool
-
-
-class SupplierIndex:
-    """Supplier values by installation id and CN code (one per reporting period).
-
-    :meth:`match` applies the rules of :mod:`cbam.declaration.eligibility` (reporting period,
-    verification, electricity criteria).
-
-    >>> import datetime as dt
-    >>> from decimal import Decimal
-    >>> index = SupplierIndex([SupplierValue(installation_id="TW-1", cn_codes=("73181542",),
-    ...     see_direct=Decimal("2.1"), period_start=dt.date(2026, 1, 1),
-    ...     period_end=dt.date(2026, 12, 31), source="tw.json")])
-    >>> index.match("TW-1", "73181542", 2026).reason
-    'unverified'
-    >>> index.match("TW-1", "73181542", 2026, accept_unverified=True).estimate
-    True
-    >>> index.match("TW-1", "73181535", 2026).text
-    'the installation communicated no value for CN 73181535: default value'
-    """
-
-    def __init__(self, values: Iterable[SupplierValue] = ()) -> None:
-        self._by_key: dict[tuple[str, str], list[SupplierValue]] = {}
-        self._installations: set[str] = set()
-        for value in values:
-            self._installations.add(value.installation_id)
-            for cn in value.cn_codes:
-                self._by_key.setdefault((value.installation_id, cn), []).append(value)
-
-    def find(self, installation_id: str | None, cn: str) -> tuple[SupplierValue | None, str]:
-        """The first value of an installation and CN code, without the rules of the definitive
-        period (the transitional report, Impl. Reg. (EU) 2023/1773), or None and why.
-
-        >>> SupplierIndex().find(None, "72081000")
-        (None, 'no installation given: default value')
-        """
-        if not installation_id:
-            return None, "no installation given: default value"
-        found = self._by_key.get((installation_id, cn))
-        if found:
-            return found[0], f"actual values of the installation ({found[0].source})"
-        if installation_id in self._installations:
-            return None, f"the installation communicated no value for CN {cn}: default value"
-        # Not naming the installation: the good names it, and 100,000 installations without
-        # supplier data then share one audit step.
-        return None, "no supplier data for the installation: default value"
-
-    def match(
-        self,
-        installation_id: str | None,
-        cn: str,
-        year: int,
-        *,
-        electricity: bool = False,
-        accept_unverified: bool = False,
-    ) -> Match:
-        """The supplier value a line of reporting period ``year`` may use, or None and why."""
-        if not installation_id:
-            return Match(None, "no-installation", "no installation given: default value", False)
-        found = self._by_key.get((installation_id, cn))
-        if not found:
-            if installation_id in self._installations:
-                text = f"the installation communicated no value for CN {cn}: default value"
-                return Match(None, "no-value-for-cn", text, False)
-            # Not naming the installation: the good names it, and 100,000 installations without
-            # supplier data then share one audit step.
-            text = "no supplier data for the installation: default value"
-            return Match(None, "no-supplier-data", text, False)
-        # The values of the line's reporting period, else the most recent (for the reason).
-        value = next(
-            (v for v in found if v.reporting_year == year),
-            max(found, key=lambda v: v.period_end or dt.date.min),
-        )
-        check = eligibility(
-            value, year, electricity=electricity, accept_unverified=accept_unverified
-        )
-        if not check.usable:
-            return Match(None, check.reason, f"{check.text}: default value", False)
-        if check.estimate:
-            text = f"ESTIMATE with the installation's actual values: {check.text}"
-            return Match(value, check.reason, text, True)
-        text = f"actual values of the installation ({value.source}); {check.text}"
-        return Match(value, check.reason, text, False)
-
-    def __len__(self) -> int:
-        return len(self._installations)
-
-
-class Period:
-    """A pricing period of the lines (a quarter in 2026, an ISO week from 2027) and its price."""
-
-    __slots__ = ("assumption", "label", "price", "quarter", "year")
-
-    def __init__(self, year: int, quarter: int, price: CertificatePrice) -> None:
-        self.year = year
-        self.quarter = quarter
-        self.label = price.period
-        self.price = price.value
-        self.assumption = price.assumption
-
-
-class Pricing:
-    """Certificate prices per pricing period, each looked up once (Reg. (EU) 2023/956 Art. 21).
-
-    A period without a published or supplied price takes the year's estimate, flagged as an
-    assumption and noted.
-    """
-
-    def __init__(self, table: PriceTable, year: int) -> None:
-        self.table = table
-        self.year = year
-        self.prices: dict[str, CertificatePrice] = {}
-        self.notes: set[str] = set()
-        self.periods: dict[Any, Period] = {}
-        """Periods by import date, or by (year, quarter) for lines without a date."""
-
-    def period(self, import_date: dt.date | None, year: int, quarter: int) -> Period:
-        """The period of a line's date (or year and quarter), made once per distinct value."""
-        key = import_date if import_date is not None else (year, quarter)
-        found = self.periods.get(key)
-        if found is None:
-            label = import_period(import_date) if import_date is not None else f"{year}Q{quarter}"
-            found = self.periods[key] = Period(year, quarter, self.price(label))
-        return found
-
-    def price(self, label: str) -> CertificatePrice:
-        """The price of a pricing period (the year's estimate, noted, when none is known)."""
-        found = self.prices.get(label)
-        if found is None:
-            try:
-                found = self.table.price(label)
-            except CbamError:
-                base = self.table.for_year(self.year)
-                found = base.model_copy(
-                    update={
-                        "period": label,
-                        "note": f"no price published or supplied for {label}; "
-                        f"{base.note or 'estimate'}",
-                    }
-                )
-                self.notes.add(found.note or "")
-            self.prices[label] = found
-        return found
-
-
-class GoodState:
-    """One good of the assessment: its valuation and the exact running sums of its lines."""
-
-    __slots__ = (
-        "allocation",
-        "always_in_scope",
-        "basis_reason",
-        "category",
-        "certificates",
-        "cost_eur",
-        "country",
-        "deduction",
-        "embedded",
-        "estimate",
-        "installation_id",
-        "key",
-        "label",
-        "lines",
-        "net_mass",
-        "quarters",
-        "reason",
-        "see",
-        "see_plain",
-        "sefa",
-        "supplier",
-        "valuation",
-    )
-
-    def __init__(self, key: GoodKey, valuation: Valuation, match: Match) -> None:
-        cn, country, route, installation_id, variant = key
-        category = catalogue.good(cn).category
-        self.key = key
-        parts = [cn, country, route or "-", installation_id or "-", valuation.basis]
-        self.label = "|".join(parts + _variant_label(variant))
-        self.country = country
-        self.installation_id = installation_id
-        self.valuation = valuation
-        self.supplier = match.value
-        self.reason = match.text
-        self.basis_reason = valuation.fallback_reason or match.reason
-        self.estimate = match.estimate and valuation.basis == "actual"
-        self.category = category.name
-        self.always_in_scope = category.sector in DE_MINIMIS_EXCLUDED_SECTORS
-        self.see = valuation.see_used
-        self.sefa = valuation.sefa
-        # Quarterly holding counts default values without their mark-up (Art. 22(2)(a)).
-        self.see_plain = valuation.see_without_markup
-        self.lines = 0
-        self.net_mass = self.embedded = self.allocation = ZERO
-        self.deduction = self.certificates = self.cost_eur = ZERO
-        # Quarters 1-4 in turn: net mass x SEE without mark-up, and free allocation.
-        self.quarters = [ZERO] * 8
-
-    def sums(self) -> tuple[Any, ...]:
-        """The running sums, to merge into another engine's good (:meth:`Engine.merge`)."""
-        return (
-            self.lines,
-            self.net_mass,
-            self.embedded,
-            self.allocation,
-            self.deduction,
-            self.certificates,
-            self.cost_eur,
-            tuple(self.quarters),
-        )
-
-
-def _variant_label(variant: Variant) -> list[str]:
-    """``["2026", "ck=0.7"]`` for a good's label: what sets it apart beyond its key."""
-    if variant is None:
-        return []
-    year, clinker, nitrogen = variant
-    parts = [] if year is None else [f"period={year}"]
-    parts += [] if clinker is None else [f"clinker={clinker}"]
-    parts += [] if nitrogen is None else [f"nitrogen={nitrogen}"]
-    return parts
-
-
-def line_result(
-    good: GoodState,
-    period: Period,
-    row: int,
-    line_id: str | None,
-    figures: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal],
-    exempt: bool,
-) -> LineResult:
-    """The one definition of a line's columns (``lines.csv``, the sink of :func:`cbam.assess`).
-
-    ``figures``: net mass, embedded emissions, free allocation, carbon price deduction,
-    certificates and cost (EUR) of the line.
-    """
-    mass, embedded, allocation, deduction, due, cost = figures
-    valuation = good.valuation
-    return LineResult.model_construct(
-        row=row,
-        line_id=line_id,
-        cn=valuation.cn,
-        country=good.country,
-        country_used=valuation.country_used,
-        installation_id=good.installation_id,
-        route=valuation.route,
-        route_basis=valuation.route_basis,
-        year=period.year,
-        quarter=period.quarter,
-        period=period.label,
-        net_mass=mass,
-        basis=valuation.basis,
-        basis_reason=good.basis_reason,
-        estimate=good.estimate,
-        see_used=valuation.see_used,
-        embedded_emissions=embedded,
-        sefa=valuation.sefa,
-        free_allocation=allocation,
-        carbon_price_deduction=deduction,
-        certificates=due,
-        price=period.price,
-        price_is_assumption=period.assumption,
-        cost_eur=cost,
-        exempt_de_minimis=exempt,
-        group=good.label,
-    )
-
-
-class LineWriter(Protocol):
-    """A sink that takes a line in parts (the ``lines.csv`` writer), avoiding a model per line."""
-
-    def write_line(
-        self,
-        good: GoodState,
-        period: Period,
-        row: int,
-        line_id: str | None,
-        figures: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal],
-        exempt: bool,
-    ) -> None: ...
-
-
-LineSink = Callable[[LineResult], None] | LineWriter
-"""Where settled lines go: a callable taking :class:`LineResult`, or a :class:`LineWriter`."""
-
-Figures = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
-"""A line's net mass, embedded emissions, free allocation, deduction, certificates, cost."""
-
-_Emit = Callable[[GoodState, Period, int, str | None, Figures, bool], None]
-
-
-def _emitter(sink: LineSink | None) -> _Emit | None:
-    if sink is None:
-        return None
-    write_line = getattr(sink, "write_line", None)
-    if write_line is not None:
-        return write_line  # type: ignore[no-any-return]
-    call: Callable[[LineResult], None] = sink  # type: ignore[assignment]
-
-    def emit(
-        good: GoodState,
-        period: Period,
-        row: int,
-        line_id: str | None,
-        figures: Figures,
-        exempt: bool,
-    ) -> None:
-        call(line_result(good, period, row, line_id, figures, exempt))
-
-    return emit
-
 
 #: Lines between two calls of an engine's ``progress`` callback.
 PROGRESS_EVERY = 100_000
@@ -492,7 +172,7 @@ class Engine:
         # The goods by the texts of a line (several texts may make one good).
         self._line_goods: dict[tuple[Any, ...], GoodState] = {}
         self._valuations: dict[tuple[Any, ...], Valuation] = {}
-        self._emit = _emitter(sink)
+        self._emit = emitter(sink)
         self.lines = 0
         self.mass_counted = ZERO
         self.mass_always = ZERO
@@ -503,7 +183,7 @@ class Engine:
 
     def use_sink(self, sink: LineSink | None) -> None:
         """Send the lines settled from now on to ``sink``."""
-        self._emit = _emitter(sink)
+        self._emit = emitter(sink)
 
     # -- per good --------------------------------------------------------------------------
 
@@ -754,11 +434,11 @@ class Engine:
             )
             trails: dict[int, ValuationTrail] = {}
             results = tuple(
-                _good_result(g, trails, self._certificates_at_default(g, exempt)) for g in used
+                good_result(g, trails, self._certificates_at_default(g, exempt)) for g in used
             )
-            totals = _totals(results)
-            route_bases = _count(used, lambda g: g.valuation.route_basis)
-            basis_reasons = _count(used, lambda g: g.basis_reason)
+            totals = totals_of(results)
+            route_bases = lines_per(used, lambda g: g.valuation.route_basis)
+            basis_reasons = lines_per(used, lambda g: g.basis_reason)
             return Assessment(
                 year=self.year,
                 declarant=declarant or {},
@@ -808,7 +488,7 @@ class Engine:
 
     def _notes(self, used: list[GoodState], exempt: bool) -> tuple[str, ...]:
         notes = {note for good in used for note in good.valuation.notes} | self.pricing.notes
-        notes |= set(_rule_notes(used, self.year, self.accept_unverified))
+        notes |= set(rule_notes(used, self.year, self.accept_unverified))
         if exempt:
             notes.add(
                 f"de minimis: {self.mass_counted} t of goods in {self.year} do not exceed "
@@ -887,153 +567,19 @@ class Engine:
         )
 
 
-def _count(used: list[GoodState], of: Callable[[GoodState], str]) -> dict[str, int]:
-    """Customs lines per value of ``of`` (a good's lines share it), largest first."""
-    counts: dict[str, int] = {}
-    for good in used:
-        counts[of(good)] = counts.get(of(good), 0) + good.lines
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-#: Reasons for which a line with supplier data takes the default value (or, accepted, estimates).
-_DEFAULT_REASONS = (
-    "other-period",
-    "unverified",
-    "not-satisfactory",
-    "electricity-criteria",
-    "content-missing",
-)
-
-
-def _lines_where(used: list[GoodState], test: Callable[[GoodState], bool]) -> int:
-    return sum(g.lines for g in used if test(g))
-
-
-def _rule_notes(used: list[GoodState], year: int, accept_unverified: bool) -> list[str]:
-    """The assessment's notes on routes, bases, contents, estimates and provisional benchmarks."""
-    from cbam.declaration.eligibility import BASIS_REASONS
-    from cbam.declaration.valuation import NO_CLINKER_NOTE, PROVISIONAL_NOTE
-    from cbam.reference.routes import ROUTE_BASES
-
-    notes = []
-    for code, count in _count(used, lambda g: g.valuation.route_basis).items():
-        if code in ("two-letters", "family", "lowest"):
-            notes.append(
-                f"route_basis '{code}' on {count} line(s): {ROUTE_BASES[code]} (IR 2025/2620; "
-                "IR 2025/2621 Annex I; see lines.csv and the audit trail)"
-            )
-    for code, count in _count(used, lambda g: g.basis_reason).items():
-        if code in _DEFAULT_REASONS:
-            estimate = sum(g.lines for g in used if g.basis_reason == code and g.estimate)
-            used_as = f"; used as an ESTIMATE on {estimate}" if estimate else ": default value"
-            notes.append(
-                f"basis_reason '{code}' on {count} line(s): {BASIS_REASONS[code]}{used_as}"
-            )
-    estimates = _lines_where(used, lambda g: g.estimate)
-    if estimates:
-        notes.append(
-            f"ESTIMATE: {estimates} line(s) use actual values without a satisfactory "
-            "verification or of another reporting period (accept_unverified); such values may "
-            "not be declared (Reg. (EU) 2023/956 Art. 8(1); IR 2025/2547 Art. 7)"
-        )
-    elif accept_unverified:
-        notes.append("accept_unverified was set, but every actual value used is verified")
-    clinker = _lines_where(
-        used, lambda g: any(step.note == NO_CLINKER_NOTE for step in g.valuation.audit)
-    )
-    if clinker:
-        notes.append(f"{clinker} cement line(s) without clinker_content: {NO_CLINKER_NOTE}")
-    benchmarked = any(g.valuation.benchmark_column in ("A", "B") for g in used)
-    if benchmarked:
-        notes.append(
-            PROVISIONAL_NOTE
-            if year > FIRST_YEAR
-            else "the 2027-2034 cost trajectory uses provisional benchmarks: " + PROVISIONAL_NOTE
-        )
-    return notes
-
-
-def _totals(goods: tuple[GoodResult, ...]) -> Totals:
-    """The exact sums of the goods (and so of the lines); electricity's MWh apart from tonnes."""
-    electricity = sum((g.net_mass for g in goods if catalogue.is_electricity(g.cn)), ZERO)
-    return Totals(
-        net_mass=sum((g.net_mass for g in goods), ZERO) - electricity,
-        electricity_mwh=electricity,
-        embedded_emissions=sum((g.embedded_emissions for g in goods), ZERO),
-        free_allocation=sum((g.free_allocation for g in goods), ZERO),
-        carbon_price_deduction=sum((g.carbon_price_deduction for g in goods), ZERO),
-        certificates=sum((g.certificates for g in goods), ZERO),
-        cost_eur=sum((g.cost_eur for g in goods), ZERO),
-    )
-
-
-def _good_audit(good: GoodState) -> tuple[AuditStep, ...]:
-    """The good's own steps: why it has its basis (its valuation's steps are shared)."""
-    return _basis_steps(good.valuation.basis, good.reason, good.basis_reason, good.estimate)
-
-
-@lru_cache(maxsize=4096)
-def _basis_steps(
-    basis: str, reason: str, basis_reason: str, estimate: bool
-) -> tuple[AuditStep, ...]:
-    """The steps, made once and shared by every good with the same reason."""
-    steps = [
-        AuditStep(
-            quantity="basis",
-            value=basis,
-            rule="Reg. (EU) 2023/956 Art. 7(2), Art. 8; IR 2025/2547 Art. 7",
-            note=reason,
-        ),
-        AuditStep(quantity="basis reason", value=basis_reason),
-    ]
-    if estimate:
-        steps.append(
-            AuditStep(
-                quantity="estimate",
-                value="true",
-                note="actual values used under accept_unverified: not for the declaration",
-            )
-        )
-    return tuple(steps)
-
-
-def _good_result(
-    good: GoodState, trails: dict[int, ValuationTrail], certificates_default: Decimal | None
-) -> GoodResult:
-    valuation = good.valuation
-    trail = trails.get(id(valuation))
-    if trail is None:
-        trail = trails[id(valuation)] = ValuationTrail(
-            id=f"V{len(trails) + 1}", audit=valuation.audit
-        )
-    return GoodResult(
-        key=good.label,
-        cn=valuation.cn,
-        category=good.category,
-        country=good.country,
-        country_used=valuation.country_used,
-        installation_id=good.installation_id,
-        route=valuation.route,
-        basis=valuation.basis,
-        route_basis=valuation.route_basis,
-        basis_reason=good.basis_reason,
-        estimate=good.estimate,
-        lines=good.lines,
-        net_mass=good.net_mass,
-        see_direct=valuation.see_direct,
-        see_indirect=valuation.see_indirect,
-        indirect_counted=valuation.indirect_counted,
-        markup=valuation.markup,
-        see_used=valuation.see_used,
-        embedded_emissions=good.embedded,
-        benchmark=valuation.benchmark,
-        benchmark_column=valuation.benchmark_column,
-        sefa=valuation.sefa,
-        free_allocation=good.allocation,
-        carbon_price_deduction=good.deduction,
-        certificates=good.certificates,
-        cost_eur=good.cost_eur,
-        valuation=trail.id,
-        audit=_good_audit(good),
-        certificates_default=certificates_default,
-    )
+__all__ = [
+    "EXACT",
+    "Engine",
+    "EnginePart",
+    "Figures",
+    "GoodKey",
+    "GoodState",
+    "LineSink",
+    "LineWriter",
+    "Match",
+    "Period",
+    "Pricing",
+    "SupplierIndex",
+    "line_error",
+    "line_result",
+]

@@ -1,0 +1,194 @@
+"""A good's running state in the engine, and the one definition of a line's columns.
+
+:class:`GoodState` holds what is computed once per good (its valuation, its supplier match) and
+the exact running sums of its lines; :func:`line_result` is the one definition of the columns of
+a line (``lines.csv``, the sink of :func:`cbam.assess`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Protocol
+
+from cbam import goods as catalogue
+from cbam.declaration.matching import Match
+from cbam.declaration.model import LineResult
+from cbam.declaration.pricing import Period
+from cbam.declaration.valuation import Valuation
+from cbam.rules import DE_MINIMIS_EXCLUDED_SECTORS
+
+ZERO = Decimal(0)
+
+Variant = tuple[int | None, Decimal | None, Decimal | None] | None
+"""(reporting year of actual values, clinker content, nitrogen content) where they matter."""
+
+GoodKey = tuple[str, str, str | None, str | None, Variant]
+"""(CN code, origin, route, installation id, variant): what makes a good."""
+
+
+class GoodState:
+    """One good of the assessment: its valuation and the exact running sums of its lines."""
+
+    __slots__ = (
+        "allocation",
+        "always_in_scope",
+        "basis_reason",
+        "category",
+        "certificates",
+        "cost_eur",
+        "country",
+        "deduction",
+        "embedded",
+        "estimate",
+        "installation_id",
+        "key",
+        "label",
+        "lines",
+        "net_mass",
+        "quarters",
+        "reason",
+        "see",
+        "see_plain",
+        "sefa",
+        "supplier",
+        "valuation",
+    )
+
+    def __init__(self, key: GoodKey, valuation: Valuation, match: Match) -> None:
+        cn, country, route, installation_id, variant = key
+        category = catalogue.good(cn).category
+        self.key = key
+        parts = [cn, country, route or "-", installation_id or "-", valuation.basis]
+        self.label = "|".join(parts + _variant_label(variant))
+        self.country = country
+        self.installation_id = installation_id
+        self.valuation = valuation
+        self.supplier = match.value
+        self.reason = match.text
+        self.basis_reason = valuation.fallback_reason or match.reason
+        self.estimate = match.estimate and valuation.basis == "actual"
+        self.category = category.name
+        self.always_in_scope = category.sector in DE_MINIMIS_EXCLUDED_SECTORS
+        self.see = valuation.see_used
+        self.sefa = valuation.sefa
+        # Quarterly holding counts default values without their mark-up (Art. 22(2)(a)).
+        self.see_plain = valuation.see_without_markup
+        self.lines = 0
+        self.net_mass = self.embedded = self.allocation = ZERO
+        self.deduction = self.certificates = self.cost_eur = ZERO
+        # Quarters 1-4 in turn: net mass x SEE without mark-up, and free allocation.
+        self.quarters = [ZERO] * 8
+
+    def sums(self) -> tuple[Any, ...]:
+        """The running sums, to merge into another engine's good (:meth:`Engine.merge`)."""
+        return (
+            self.lines,
+            self.net_mass,
+            self.embedded,
+            self.allocation,
+            self.deduction,
+            self.certificates,
+            self.cost_eur,
+            tuple(self.quarters),
+        )
+
+
+def _variant_label(variant: Variant) -> list[str]:
+    """``["2026", "ck=0.7"]`` for a good's label: what sets it apart beyond its key."""
+    if variant is None:
+        return []
+    year, clinker, nitrogen = variant
+    parts = [] if year is None else [f"period={year}"]
+    parts += [] if clinker is None else [f"clinker={clinker}"]
+    parts += [] if nitrogen is None else [f"nitrogen={nitrogen}"]
+    return parts
+
+
+def line_result(
+    good: GoodState,
+    period: Period,
+    row: int,
+    line_id: str | None,
+    figures: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal],
+    exempt: bool,
+) -> LineResult:
+    """The one definition of a line's columns (``lines.csv``, the sink of :func:`cbam.assess`).
+
+    ``figures``: net mass, embedded emissions, free allocation, carbon price deduction,
+    certificates and cost (EUR) of the line.
+    """
+    mass, embedded, allocation, deduction, due, cost = figures
+    valuation = good.valuation
+    return LineResult.model_construct(
+        row=row,
+        line_id=line_id,
+        cn=valuation.cn,
+        country=good.country,
+        country_used=valuation.country_used,
+        installation_id=good.installation_id,
+        route=valuation.route,
+        route_basis=valuation.route_basis,
+        year=period.year,
+        quarter=period.quarter,
+        period=period.label,
+        net_mass=mass,
+        basis=valuation.basis,
+        basis_reason=good.basis_reason,
+        estimate=good.estimate,
+        see_used=valuation.see_used,
+        embedded_emissions=embedded,
+        sefa=valuation.sefa,
+        free_allocation=allocation,
+        carbon_price_deduction=deduction,
+        certificates=due,
+        price=period.price,
+        price_is_assumption=period.assumption,
+        cost_eur=cost,
+        exempt_de_minimis=exempt,
+        group=good.label,
+    )
+
+
+class LineWriter(Protocol):
+    """A sink that takes a line in parts (the ``lines.csv`` writer), avoiding a model per line."""
+
+    def write_line(
+        self,
+        good: GoodState,
+        period: Period,
+        row: int,
+        line_id: str | None,
+        figures: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal],
+        exempt: bool,
+    ) -> None: ...
+
+
+LineSink = Callable[[LineResult], None] | LineWriter
+"""Where settled lines go: a callable taking :class:`LineResult`, or a :class:`LineWriter`."""
+
+Figures = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
+"""A line's net mass, embedded emissions, free allocation, deduction, certificates, cost."""
+
+_Emit = Callable[[GoodState, Period, int, str | None, Figures, bool], None]
+
+
+def emitter(sink: LineSink | None) -> _Emit | None:
+    if sink is None:
+        return None
+    write_line = getattr(sink, "write_line", None)
+    if write_line is not None:
+        return write_line  # type: ignore[no-any-return]
+    call: Callable[[LineResult], None] = sink  # type: ignore[assignment]
+
+    def emit(
+        good: GoodState,
+        period: Period,
+        row: int,
+        line_id: str | None,
+        figures: Figures,
+        exempt: bool,
+    ) -> None:
+        call(line_result(good, period, row, line_id, figures, exempt))
+
+    return emit
