@@ -26,6 +26,7 @@ from cbam.errors import (
 )
 
 if TYPE_CHECKING:
+    from cbam import suppliers
     from cbam.declaration.assess import assess
     from cbam.declaration.cost import LineCost, cost_line
     from cbam.declaration.declarant import DeclarantFile, load_declarant
@@ -85,7 +86,15 @@ _LAZY: dict[str, str] = {
 }
 
 
+#: public submodules, loaded on first use (``cbam.suppliers.plan(...)``)
+_MODULES = frozenset({"suppliers"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        found = importlib.import_module(f"cbam.{name}")
+        globals()[name] = found
+        return found
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'cbam' has no attribute {name!r}")
@@ -95,7 +104,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+    return sorted([*globals(), *_LAZY, *_MODULES])
 
 
 __all__ = [
@@ -133,6 +142,7 @@ __all__ = [
     "read_imports",
     "read_qreport",
     "read_template",
+    "suppliers",
     "validate_qreport",
     "write_qreport",
 ]

@@ -445,6 +445,9 @@ def cmd_template_read(args: argparse.Namespace) -> Output:
         return None if value is None else round_see(value).normalize()
 
     book = read_template(Path(args.workbook))
+    document = book.to_json_dict()
+    if book.blank:
+        return Output(document, _blank_text(book.version, book.request))
     if not book.calculated:
         raise InputError(
             "the workbook's own results were never calculated (a template written by `cbam "
@@ -454,12 +457,34 @@ def cmd_template_read(args: argparse.Namespace) -> Output:
             f"DIR {args.workbook}`; `cbam see {args.workbook}` computes the SEE from its inputs",
             source=str(args.workbook),
         )
-    document = book.to_json_dict()
     rows = [
         (s["cn"], see(s["see_direct"]), see(s["see_indirect"]))
         for s in document["workbook_summary"]
     ]
     return Output(document, table(["CN", "SEE direct", "SEE indirect"], rows))
+
+
+def _blank_text(version: str, request: dict[str, Any] | None) -> str:
+    """What ``cbam template read`` says of a template without any production process."""
+    text = f"blank communication template (version {version}): no production process is filled in"
+    if request is None:
+        return text + "; nothing to read yet"
+    text += "\naddressed to a supplier by cbam suppliers request (sheet CBAM_Request):\n"
+    goods = ", ".join(
+        f"{g['cn']} {g['country'] or ''} {decimal_text(g['net_mass']) if g['net_mass'] else '?'} t"
+        for g in request.get("goods", [])
+    )
+    pairs = [
+        ("reference", request.get("reference")),
+        ("requested by", request.get("requested_by")),
+        ("EORI", request.get("eori")),
+        ("contact", request.get("contact")),
+        ("reporting period", f"{request.get('period_start')} to {request.get('period_end')}"),
+        ("reply by", request.get("reply_by")),
+        ("origin", request.get("origin")),
+        ("goods", goods or None),
+    ]
+    return text + key_values([(k, v) for k, v in pairs if v is not None])
 
 
 def cmd_template_fill(args: argparse.Namespace) -> Output:
@@ -473,6 +498,126 @@ def cmd_template_fill(args: argparse.Namespace) -> Output:
     if notes:
         text += "\n\nleft for you to choose in the workbook:\n" + "\n".join(f"- {n}" for n in notes)
     return Output({"path": str(args.output), "notes": notes}, text)
+
+
+def _plan_text(found: Any) -> str:
+    """The ranked suppliers as a table, with the totals and the rules behind the figures."""
+    from cbam.formats.supplier_files import PLAN_COLUMNS, plan_row
+
+    headers = ["#", "supplier", "kind", "origin", "CN codes", "lines", "net mass t"]
+    headers += ["cert. default", "cost default EUR", "cert. now", "cost now EUR"]
+    headers += ["saving at BM cert.", "saving at BM EUR", "break-even SEE"]
+    assert len(headers) == len(PLAN_COLUMNS)
+    rows = []
+    for row in found.suppliers:
+        values = plan_row(row)
+        for col in (6, 7, 9, 11):
+            values[col] = None if values[col] is None else fixed(values[col], 3)
+        for col in (8, 10, 12):
+            values[col] = None if values[col] is None else fixed(values[col], 2)
+        if values[13] is None and len(row.goods) > 1:
+            values[13] = "per good (--json)"
+        rows.append(values)
+    totals = found.totals()
+    rows.append(
+        ["", "TOTAL", "", "", "", sum(r.lines for r in found.suppliers),
+         fixed(totals["net_mass"], 3), fixed(totals["certificates_default"], 3),
+         fixed(totals["cost_default_eur"], 2), fixed(totals["certificates_now"], 3),
+         fixed(totals["cost_now_eur"], 2), None, fixed(totals["saving_at_benchmark_eur"], 2),
+         None]
+    )  # fmt: skip
+    text = table(headers, rows)
+    return text + "\n\nnotes:\n" + "\n".join(f"- {n}" for n in found.notes)
+
+
+def cmd_suppliers_plan(args: argparse.Namespace) -> Output:
+    from cbam.suppliers import plan
+
+    found = plan(
+        args.imports, args.year, suppliers=args.suppliers, prices=args.prices, sheet=args.sheet
+    )
+    document = found.summary()
+    text = _plan_text(found)
+    if args.xlsx:
+        from cbam.formats.supplier_files import write_plan_xlsx
+
+        refuse_overwrite([Path(args.xlsx)], [args.imports, *supplier_files(args.suppliers)])
+        write_plan_xlsx(found, args.xlsx)
+        document["outputs"] = [str(args.xlsx)]
+        text += f"\n\nwrote: {args.xlsx}"
+    return Output(document, text)
+
+
+def cmd_suppliers_request(args: argparse.Namespace) -> Output:
+    from cbam.suppliers import request
+
+    run = request(
+        args.imports,
+        args.year,
+        template=args.template,
+        declarant=args.declarant,
+        out=args.out,
+        top=args.top,
+        reply_by=args.reply_by,
+        suppliers=args.suppliers,
+        prices=args.prices,
+        sheet=args.sheet,
+        progress=Progress(),
+    )
+    rows = [
+        (r.rank, r.reference, ", ".join(sorted({g.cn for g in r.goods})), fixed(r.net_mass, 3),
+         fixed(r.cost_default_eur, 2), r.reply_by.isoformat(), template)
+        for r, template, _ in run.requests
+    ]  # fmt: skip
+    text = table(
+        ["#", "supplier", "CN codes", "net mass t", "cost default EUR", "reply by", "template"],
+        rows,
+    )
+    if run.skipped:
+        text += "\n\nnot requested:\n" + "\n".join(f"- {k}: {v}" for k, v in run.skipped.items())
+    text += f"\n\nwrote {len(run.outputs)} files into {args.out} (tracker.xlsx lists every request)"
+    return Output(run.summary(), text)
+
+
+def cmd_suppliers_status(args: argparse.Namespace) -> Output:
+    from cbam.formats.supplier_files import status_rows
+    from cbam.suppliers import status
+
+    found = status(args.imports, args.year, args.suppliers, prices=args.prices, sheet=args.sheet)
+    document = found.summary()
+    rows = []
+    for values in status_rows(found):
+        rank, key, state, files, lines, covered, answered, mass, mass_cov = values[:9]
+        rows.append((rank, key, state, files, f"{covered}/{answered}/{lines}", fixed(mass_cov, 3),
+                     fixed(mass, 3), fixed(values[12], 3), fixed(values[13], 2)))  # fmt: skip
+    text = table(
+        ["#", "supplier", "state", "files", "lines usable/answered/all", "net mass usable t",
+         "net mass t", "cert. saved", "EUR saved"],
+        rows,
+    )  # fmt: skip
+    c = found.coverage
+    text += (
+        f"\n\ncoverage by usable actual data: net mass {fixed(c.net_mass_covered, 3)} of "
+        f"{fixed(c.net_mass, 3)} t ({fixed(c.net_mass_share * 100, 1)} %), embedded emissions "
+        f"{fixed(c.embedded_emissions_covered, 0)} of {fixed(c.embedded_emissions, 0)} t CO2e "
+        f"({fixed(c.embedded_emissions_share * 100, 1)} %)\nanswered (usable or not): net mass "
+        f"{fixed(c.net_mass_answered, 3)} t ({fixed(c.net_mass_answered_share * 100, 1)} %)"
+        "\nsaved so far: "
+        f"{fixed(c.certificates_saved, 3)} certificates, EUR {fixed(c.cost_saved_eur, 2)}; "
+        f"{c.suppliers_answered} of {c.suppliers} named suppliers answered, "
+        f"{c.suppliers_covered} fully covered"
+    )
+    missing = [f"- {r.key}: {m}" for r in found.suppliers for m in r.missing]
+    if missing:
+        text += "\n\nstill missing:\n" + "\n".join(missing)
+    if args.xlsx:
+        from cbam.formats.supplier_files import write_status_xlsx
+
+        refuse_overwrite([Path(args.xlsx)], [args.imports, *supplier_files(args.suppliers)])
+        write_status_xlsx(found, args.xlsx)
+        document["outputs"] = [str(args.xlsx)]
+        text += f"\n\nwrote: {args.xlsx}"
+    return Output(document, text)
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -634,7 +779,56 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(handler=cmd_data_info)
 
     _add_template(sub, common)
+    _add_suppliers(sub, common)
     return parser
+
+
+def _date(text: str) -> Any:
+    from cbam.values import parse_date
+
+    try:
+        return parse_date(text, "reply_by")
+    except CbamError as exc:
+        raise BadOptionValue(exc.reason) from None
+
+
+def _positive(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,6}", text) or int(text) < 1:
+        raise BadOptionValue(f"a whole number of at least 1, got {clip(text, 40)!r}")
+    return int(text)
+
+
+def _add_suppliers(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``cbam suppliers plan|request|status``: supplier data requests."""
+    p = sub.add_parser("suppliers", help="supplier data requests: plan, request, status")
+    s_sub = p.add_subparsers(dest="suppliers_command", required=True, metavar="ACTION")
+    shared = _Parser(add_help=False)
+    shared.add_argument("imports", help="customs lines of the year, CSV or XLSX")
+    shared.add_argument("--year", required=True, type=_year, help="the import year")
+    shared.add_argument("--prices", help="price table CSV (period,price_eur)")
+    shared.add_argument("--sheet", help="the sheet of an XLSX customs file")
+    q = s_sub.add_parser(
+        "plan", parents=[common, shared], help="suppliers ranked by cost at default values"
+    )
+    q.add_argument("--suppliers", help="folder of supplier files: certificates now")
+    q.add_argument("--xlsx", help="also write the plan as a workbook")
+    q.set_defaults(handler=cmd_suppliers_plan)
+    q = s_sub.add_parser(
+        "request", parents=[common, shared], help="a pre-filled template and letter per supplier"
+    )
+    q.add_argument("--template", required=True, help="the blank official template (.xlsx)")
+    q.add_argument("--declarant", required=True, help="declarant file: who asks (JSON/YAML)")
+    q.add_argument("--out", required=True, help="folder for the requests and the tracker")
+    q.add_argument("--top", type=_positive, help="ask only the N suppliers that cost most")
+    q.add_argument("--reply-by", type=_date, help="reply date (default 30 June of next year)")
+    q.add_argument("--suppliers", help="folder of answers: covered suppliers are not asked")
+    q.set_defaults(handler=cmd_suppliers_request)
+    q = s_sub.add_parser(
+        "status", parents=[common, shared], help="who answered; coverage by actual data"
+    )
+    q.add_argument("--suppliers", required=True, help="folder of supplier files (the answers)")
+    q.add_argument("--xlsx", help="also write the status as a workbook")
+    q.set_defaults(handler=cmd_suppliers_status)
 
 
 def _add_validate(sub: Any, common: argparse.ArgumentParser) -> None:

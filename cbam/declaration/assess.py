@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["EXACT", "LineSink", "SupplierIndex", "assess", "check_line", "line_error"]
 
 _FIGURES = ("net_mass", "supplementary_units", "clinker_content", "nitrogen_content")
-_TEXTS = ("installation_id", "route", "procedure", "line_id")
+_TEXTS = ("installation_id", "route", "procedure", "line_id", "supplier")
 
 
 def _plain_figure(value: object) -> bool:

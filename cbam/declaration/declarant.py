@@ -114,6 +114,30 @@ class Signature(BaseModel):
     other_applicable_methodology: bool | None = None
 
 
+class Contact(BaseModel):
+    """Who answers questions for the declarant: name, e-mail, telephone (all optional).
+
+    Used by supplier data requests (``cbam suppliers request``): the letters and the
+    pre-filled templates name it as the importer's contact.
+
+    >>> Contact(name="Anna Becker", email="cbam@example.com").email
+    'cbam@example.com'
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name70 | None = None
+    email: Text128 | None = None
+    telephone: Text35 | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+
 class DeclarantFile(BaseModel):
     """The declarant file: who declares, who represents them, who signs.
 
@@ -134,6 +158,10 @@ class DeclarantFile(BaseModel):
         CBAM account / authorisation number of the declarant (Art. 17).
     remarks : str or None
         Free text, up to 512 characters.
+    contact : Contact or None
+        Name, e-mail and telephone of the person suppliers and authorities may ask; supplier
+        data requests name it (``cbam suppliers request``).
+
     Examples
     --------
     >>> import cbam
@@ -152,6 +180,7 @@ class DeclarantFile(BaseModel):
         default=None, description="CBAM account / authorisation number of the declarant"
     )
     remarks: Annotated[str, StringConstraints(max_length=512), _TEXT] | None = None
+    contact: Contact | None = None
 
     def summary(self) -> dict[str, str]:
         """The few facts the annual declaration shows about its declarant."""

@@ -62,6 +62,10 @@ class ImportLine(NamedTuple):
         the procedure that resulted in them -- CN code, origin and net mass in t (Art. 6(3)).
     carbon_price : CarbonPriceClaim or None
         A carbon price effectively paid in a third country for the line's goods (Art. 9).
+    supplier : str or None
+        The seller or manufacturer as the importer's records name it (the ``supplier``
+        column): who a supplier data request goes to when the line names no installation
+        (:mod:`cbam.suppliers`); the assessment itself matches supplier data by installation.
 
     Examples
     --------
@@ -94,6 +98,7 @@ class ImportLine(NamedTuple):
     ip_country: str | None = None
     ip_net_mass: Decimal | None = None
     carbon_price: CarbonPriceClaim | None = None
+    supplier: str | None = None
 
 
 class SupplierValue(BaseModel):

@@ -16,6 +16,7 @@ net_mass               yes       net mass in t (MWh for electricity, CN 2716 00 
 import_date            one of    date of release for free circulation, YYYY-MM-DD
 year + quarter         these     instead of import_date: the year and quarter (1-4 or Q1-Q4)
 installation_id        no        the producing installation (matches supplier data)
+supplier               no        the seller or manufacturer as the ERP names it (cbam suppliers)
 route                  no        production route letter (A)...(L) (see docs: production routes)
 procedure              no        customs procedure code (e.g. 4000)
 supplementary_units    no        quantity in the CN supplementary unit
@@ -78,6 +79,7 @@ OPTIONAL = (
     "year",
     "quarter",
     "installation_id",
+    "supplier",
     "route",
     "procedure",
     "supplementary_units",
@@ -235,6 +237,7 @@ def parse_line(values: dict[str, str], row: int, year: int | None) -> ImportLine
         ),
         production_year=_production_year(values.get("production_year", ""), line_year),
         **_obligation_fields(values),
+        supplier=_identifier(values.get("supplier", ""), "supplier"),
     )
 
 
@@ -475,7 +478,7 @@ class LineReader:
             # An absent column reads the empty cell appended to every row (index = width).
             return itemgetter(*(index.get(c, width) for c in columns))
 
-        self._good_texts = at("cn_code", "country", "route", "installation_id")
+        self._good_texts = at("cn_code", "country", "route", "installation_id", "supplier")
         self._when_texts = at("import_date", "year", "quarter")
         self._other_texts = at(
             "procedure",
@@ -495,7 +498,7 @@ class LineReader:
         )
         self._blank_at = tuple(i for i, name in enumerate(names) if not name)
         """Columns without a header: a value there is refused, never ignored."""
-        self._goods: dict[Any, tuple[str, str, str | None, str | None]] = {}
+        self._goods: dict[Any, tuple[str, str, str | None, str | None, str | None]] = {}
         self._whens: dict[Any, tuple[dt.date | None, int, int]] = {}
         self._others: dict[Any, tuple[Any, ...]] = {}
 
@@ -532,13 +535,14 @@ class LineReader:
                         and (deduction is not None or not raw)
                         and not (line_id and _ODD_ID.search(line_id))
                     ):
-                        cn, country, route, installation = good
+                        cn, country, route, installation, supplier = good
                         procedure, units, clinker, nitrogen, produced, *who = other
-                        yield ImportLine(
+                        made = ImportLine(
                             number, cn, country, mass, when[1], when[2], when[0],
                             installation, route, procedure, units, clinker, nitrogen,
                             line_id or None, deduction, produced, *who,
                         )  # fmt: skip
+                        yield made._replace(supplier=supplier) if supplier else made
                         continue
                 cells.pop()
             line = self._parse(cells, number)
@@ -575,6 +579,7 @@ class LineReader:
             line.country,
             line.route,
             line.installation_id,
+            line.supplier,
         )
         self._whens[self._when_texts(padded)] = (line.import_date, line.year, line.quarter)
         self._others[self._other_texts(padded)] = (

@@ -40,9 +40,26 @@ def read_installation(path: str | Path) -> Installation:
     if file.suffix.lower() in WORKBOOK_SUFFIXES:
         from cbam.formats.template import read_template
 
-        found: Installation = read_template(file).installation
+        book = read_template(file)
+        if book.blank:
+            raise blank_error(file, book.request)
+        found: Installation = book.installation
         return found
     return load_installation(file)
+
+
+def blank_error(path: Path, request: dict[str, Any] | None) -> InputError:
+    """The error of a template without any production process (nothing to compute).
+
+    >>> blank_error(Path("a.xlsx"), {"reference": "TW-1"}).reason
+    'the communication template is blank: no production process ... to TW-1 not answered yet)'
+    """
+    what = f" (a request to {request['reference']} not answered yet)" if request else ""
+    return InputError(
+        f"the communication template is blank: no production process is filled in{what}",
+        source=str(path),
+        location="sheet A_InstData",
+    )
 
 
 def load_supplier_file(path: Path, year: int) -> list[SupplierValue]:
@@ -149,6 +166,8 @@ def see_report(
     from cbam.formats.template import read_template
 
     workbook = read_template(file)
+    if workbook.blank:
+        raise blank_error(file, workbook.request)
     installation = workbook.installation
     if not isinstance(installation, Installation):
         installation = parse_installation(workbook.installation_dict, source=str(file))

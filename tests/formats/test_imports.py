@@ -90,3 +90,20 @@ def test_a_truncated_workbook_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(InputError, match="not an Excel workbook"):
         list(read_imports(path))
+
+
+def test_supplier_column_is_read_and_checked(tmp_path: Path) -> None:
+    # The optional supplier column (interfaces.md 1a): the seller as the ERP names it.
+    text = "cn_code,country,net_mass,import_date,supplier\n"
+    text += "73181542,CN,10,2026-01-02,Ningbo Example Fasteners Co.\n" * 2
+    text += "73181542,CN,11,2026-01-02,\n"
+    lines = list(read_imports(_write(tmp_path, text), year=2026))
+    assert [line.supplier for line in lines] == [
+        "Ningbo Example Fasteners Co.",
+        "Ningbo Example Fasteners Co.",
+        None,
+    ]
+    bad = "cn_code,country,net_mass,import_date,supplier\n73181542,CN,1,2026-01-02,=HYPERLINK(1)\n"
+    with pytest.raises(InputError) as err:
+        list(read_imports(_write(tmp_path, bad, "bad.csv"), year=2026))
+    assert err.value.field == "supplier" and err.value.location == "row 2"

@@ -53,6 +53,12 @@ class TemplateWorkbook:
         Template content outside the installation shape: address details, goods included in
         a bubble, purchased precursors with their electricity split, source streams that the
         template does not attribute to a process, the Summary_Communication rows.
+    blank:
+        True when no production process is filled in: a blank template, or one an importer
+        addressed to its supplier (``cbam suppliers request``); ``installation`` is then None.
+    request:
+        The request a template addressed by ``cbam suppliers request`` names (who asks, the
+        reporting period, the goods), from its ``CBAM_Request`` sheet; None otherwise.
     """
 
     installation: Any
@@ -63,6 +69,8 @@ class TemplateWorkbook:
     notes: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     calculated: bool = True
+    blank: bool = False
+    request: dict[str, Any] | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``cbam template read --json`` document (Decimals left as Decimal)."""
@@ -72,6 +80,9 @@ class TemplateWorkbook:
         ]
         doc["template_version"] = self.version
         doc["notes"] = list(self.notes)
+        if self.blank:
+            doc["blank"] = True
+            doc["request"] = self.request
         return doc
 
     def summary_see(self) -> dict[str, tuple[Decimal | None, Decimal | None]]:
@@ -131,6 +142,13 @@ def read_template(path: str | Path) -> TemplateWorkbook:
     ('2.1', {'name': 'Example Cement Producer', 'country': 'TR'})
     >>> [(row["cn"], round(row["see_direct"], 4)) for row in book.workbook_summary]
     [('25232900', Decimal('0.7852'))]
+
+    A template without any production process is blank (perhaps addressed by ``cbam
+    suppliers request``): nothing to validate yet.
+
+    >>> blank = read_template(reference_dir / "xlsx" / "communication-template-v2.1.1-blank.xlsx")
+    >>> blank.blank, blank.installation, blank.request
+    (True, None, None)
     >>> read_template("samples/declarant.json")
     Traceback (most recent call last):
         ...
@@ -138,6 +156,13 @@ def read_template(path: str | Path) -> TemplateWorkbook:
     """
     file = Path(path)
     data, summary, version, notes, details = read_workbook(file)
+    if not data["processes"]:
+        # Nothing filled in yet: a blank template, perhaps addressed to a supplier.
+        from cbam.formats.template.request import read_request
+
+        return TemplateWorkbook(
+            None, data, summary, version, file, notes, details, True, read_request(file)
+        )
     return TemplateWorkbook(
         installation=_validated(data, str(file)),
         installation_dict=data,
