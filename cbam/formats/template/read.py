@@ -161,8 +161,9 @@ def read_template(path: str | Path) -> TemplateWorkbook:
         from cbam.formats.template.request import read_request
 
         return TemplateWorkbook(
-            None, data, summary, version, file, notes, details, True, read_request(file)
-        )
+            None, data, summary, version, file, notes, details,
+            blank=True, request=read_request(file),
+        )  # fmt: skip
     return TemplateWorkbook(
         installation=_validated(data, str(file)),
         installation_dict=data,

@@ -43,7 +43,7 @@ from cbam.errors import InputError
 from cbam.files import atomic_path
 from cbam.formats.template import layout as lay
 from cbam.formats.template.book import SUPPORTED_MAJOR, open_workbooks
-from cbam.formats.template.fill import _sheet_parts, _write_cells, fill_template
+from cbam.formats.template.fill import _rewrite_sheet, _sheet_parts, fill_template
 from cbam.formats.template.plan import Value
 from cbam.formats.workbook import sheet_text
 
@@ -326,7 +326,7 @@ class RequestTemplates:
             parts = {info.filename: source.read(info.filename) for info in infos}
             summary_part = _sheet_parts(source)["Summary_Products"]
         try:
-            parts[summary_part] = _write_cells(parts[summary_part], cells)
+            parts[summary_part] = _rewrite_sheet(parts[summary_part], cells)
         except InputError as exc:
             raise exc.located(
                 source=str(self.blank), location=f"sheet Summary_Products, {exc.location}"
