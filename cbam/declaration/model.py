@@ -230,7 +230,7 @@ class LineResult(BaseModel):
     quarter: int
     period: str
     net_mass: Decimal
-    basis: Literal["actual", "default"]
+    basis: Literal["actual", "default", "none"]
     basis_reason: str
     estimate: bool
     see_used: Decimal
@@ -276,7 +276,7 @@ class GoodResult:
     country_used: str
     installation_id: str | None
     route: str | None
-    basis: Literal["actual", "default"]
+    basis: Literal["actual", "default", "none"]
     lines: int
     net_mass: Decimal
     see_direct: Decimal | None

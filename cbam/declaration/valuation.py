@@ -44,7 +44,9 @@ if TYPE_CHECKING:
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
-Basis = Literal["actual", "default"]
+Basis = Literal["actual", "default", "none"]
+"""Actual values, default values, or none: no embedded emissions are determined (returned goods,
+Art. 6(5); lines not released for free circulation)."""
 Column = Literal["A", "B", "none", "user"]
 
 #: Cement codes whose functional unit is the tonne of clinker contained (IR 2025/2547 Art.
@@ -782,4 +784,41 @@ def _valuation(
         audit=audit,
         route_basis=bench.choice.basis,
         fallback_reason=fallback,
+    )
+
+
+def unvalued(cn: str, country: str, year: int, rule: str, reason: str) -> Valuation:
+    """The valuation of goods whose embedded emissions the law sets to zero or does not ask for.
+
+    Returned goods are declared with 'zero' embedded emissions (Reg. (EU) 2023/956 Art. 6(5));
+    goods not released for free circulation carry no obligation (Art. 3(4)). Their SEE, benchmark
+    and specific free allocation are zero and the basis is ``"none"``; the CN code must still be
+    a CBAM good and, for returned goods, the origin a CBAM origin.
+
+    >>> v = unvalued("73181542", "CN", 2026, "returned goods", "UCC Art. 203")
+    >>> v.basis, v.see_used, v.sefa, v.route_basis
+    ('none', Decimal('0'), Decimal('0'), 'none')
+    """
+    item = goods.good(cn)
+    if rule != "not imported":
+        country = check_origin(country)
+    step = AuditStep(quantity="SEE used", value=ZERO, rule=rule, note=reason)
+    return Valuation(
+        cn=item.cn,
+        country=country,
+        year=year,
+        basis="none",
+        country_used=country,
+        route=None,
+        see_direct=None,
+        see_indirect=None,
+        indirect_counted=not item.category.direct_only,
+        markup=ZERO,
+        see_used=ZERO,
+        benchmark=ZERO,
+        benchmark_column="none",
+        cbam_factor=cbam_factor(year),
+        cscf=Decimal(1),
+        sefa=ZERO,
+        audit=(step,),
     )
