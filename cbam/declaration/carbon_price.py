@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cbam.errors import InputError
 
@@ -129,7 +129,7 @@ class ExchangeRates:
     def from_csv(cls, path: str | Path) -> ExchangeRates:
         """Read ``currency,year,per_eur`` rows; errors name the file, row and field."""
         rates: dict[tuple[str, int], Decimal] = {}
-        for number, row in _rows(path, ("currency", "year", "per_eur")):
+        for number, row in table_rows(path, ("currency", "year", "per_eur")):
             where = {"source": str(path), "location": f"row {number}"}
             currency = row["currency"].strip().upper()
             if len(currency) != 3 or not currency.isalpha():
@@ -174,7 +174,7 @@ class DefaultCarbonPrices:
         from cbam.codes import validate_country
 
         prices: dict[tuple[str, int], Decimal] = {}
-        for number, row in _rows(path, ("country", "year", "price_eur")):
+        for number, row in table_rows(path, ("country", "year", "price_eur")):
             where = {"source": str(path), "location": f"row {number}"}
             try:
                 country = validate_country(row["country"])
@@ -213,7 +213,8 @@ def reduction_cap(reduction: Decimal, certificates_before: Decimal) -> Decimal:
     return min(reduction, max(ZERO, certificates_before))
 
 
-def _rows(path: str | Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+def table_rows(path: str | Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a small CSV table by number (header = 1), keys lower-cased; errors name it."""
     try:
         with Path(path).open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -246,3 +247,143 @@ def _positive(text: str, field: str, where: dict[str, str], *, zero: bool = Fals
     if not value.is_finite() or value < 0 or (value == 0 and not zero):
         raise InputError(f"{text!r} must be a number above zero", field=field, **where)
     return value
+
+
+class PaidPerTonne(BaseModel):
+    """A carbon price an installation paid per tonne of a good (Art. 9; per installation).
+
+    ``cn`` None: every good of the installation. The claim of a line is this times its mass.
+
+    >>> from decimal import Decimal
+    >>> paid = PaidPerTonne(installation_id="KR-1", per_tonne=Decimal(15000), currency="KRW",
+    ...                     year=2026, evidence="K-ETS 2026/4", certifier="Verifica Srl")
+    >>> paid.claim(Decimal(2)).amount
+    Decimal('30000')
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    installation_id: str = Field(min_length=1)
+    cn: str | None = None
+    per_tonne: Decimal = Field(ge=0)
+    currency: str
+    year: int
+    rebate_per_tonne: Decimal = Field(default=ZERO, ge=0)
+    evidence: str = Field(min_length=1)
+    certifier: str = Field(min_length=1)
+
+    def claim(self, mass: Decimal) -> CarbonPriceClaim:
+        """The claim for ``mass`` tonnes of the good."""
+        return CarbonPriceClaim(
+            amount=self.per_tonne * mass,
+            currency=self.currency,
+            year=self.year,
+            rebate=self.rebate_per_tonne * mass,
+            evidence=self.evidence,
+            certifier=self.certifier,
+        )
+
+
+class InstallationCarbonPrices:
+    """Carbon prices paid per installation (and CN code), loaded from a CSV by the user.
+
+    Columns ``installation_id,cn_code,paid_per_t,currency,year,rebate_per_t,evidence,
+    certifier``; an empty ``cn_code`` covers every good of the installation, a row with the
+    CN code wins over it.
+
+    >>> from decimal import Decimal
+    >>> paid = PaidPerTonne(installation_id="KR-1", per_tonne=Decimal(3), currency="EUR",
+    ...                     year=2026, evidence="e", certifier="c")
+    >>> InstallationCarbonPrices([paid]).find("KR-1", "72081000") is paid
+    True
+    """
+
+    def __init__(self, rows: list[PaidPerTonne], source: str = "") -> None:
+        self.rows = {(r.installation_id, r.cn): r for r in rows}
+        self.source = source or "carbon prices paid per installation"
+
+    def find(self, installation_id: str | None, cn: str) -> PaidPerTonne | None:
+        if not installation_id:
+            return None
+        return self.rows.get((installation_id, cn)) or self.rows.get((installation_id, None))
+
+    @classmethod
+    def from_csv(cls, path: str | Path) -> InstallationCarbonPrices:
+        """Read the table; errors name the file, row and field."""
+        from cbam.codes import validate_cn
+
+        rows = []
+        need = ("installation_id", "paid_per_t", "currency", "year", "evidence", "certifier")
+        for number, row in table_rows(path, need):
+            where = {"source": str(path), "location": f"row {number}"}
+            cn = row.get("cn_code", "").strip()
+            try:
+                rows.append(
+                    PaidPerTonne(
+                        installation_id=row["installation_id"].strip(),
+                        cn=validate_cn(cn) if cn else None,
+                        per_tonne=_positive(row["paid_per_t"], "paid_per_t", where, zero=True),
+                        currency=row["currency"],
+                        year=_year(row["year"], where),
+                        rebate_per_tonne=_positive(
+                            row.get("rebate_per_t") or "0", "rebate_per_t", where, zero=True
+                        ),
+                        evidence=row["evidence"].strip(),
+                        certifier=row["certifier"].strip(),
+                    )
+                )
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                raise InputError(str(first["msg"]), field=str(first["loc"][0]), **where) from None
+            except InputError as exc:
+                raise exc.located(**where) from None
+        return cls(rows, source=str(path))
+
+
+def carbon_price_reduction(
+    claim: CarbonPriceClaim,
+    *,
+    actual: bool,
+    embedded: Decimal,
+    before: Decimal,
+    country: str,
+    rates: ExchangeRates,
+    default_prices: DefaultCarbonPrices | None,
+    reference_price: Decimal,
+) -> Decimal:
+    """Certificates a carbon price paid abroad takes off a line (Reg. (EU) 2023/956 Art. 9).
+
+    * Actual embedded emissions (``actual``) and a claim of the price effectively paid:
+      (amount - rebate) in EUR at the yearly average rate (Art. 9(1), 9(5)) / reference price.
+    * Default embedded emissions, or a claim by reference to default carbon prices: only by
+      the Commission's yearly default carbon price of the origin (Art. 9(4)): (embedded x
+      default price - rebate in EUR) / reference price; refused without a table of them.
+
+    Never more than ``before``, the line's certificates before the reduction (Q&A §4.32). The
+    conversion follows the draft implementing act (:data:`DRAFT_ACT`).
+
+    >>> from decimal import Decimal
+    >>> claim = CarbonPriceClaim(amount=Decimal(900), currency="EUR", year=2026,
+    ...                          evidence="e", certifier="c")
+    >>> carbon_price_reduction(claim, actual=True, embedded=Decimal(40), before=Decimal(30),
+    ...     country="KR", rates=ExchangeRates(), default_prices=None,
+    ...     reference_price=Decimal(75))
+    Decimal('12')
+    """
+    if before <= 0:
+        return ZERO
+    if actual and claim.basis == "actual":
+        amount = euro_amount(claim, rates)
+    elif default_prices is None:
+        raise InputError(
+            "a carbon price paid on goods valued at default values may reduce the certificates "
+            "only by reference to the Commission's yearly default carbon prices (Reg. (EU) "
+            "2023/956 Art. 9(4)); none is published yet: load a table of them "
+            "(--default-carbon-prices) or remove the claim",
+            field="carbon_price_paid",
+        )
+    else:
+        price = default_prices.price(country, claim.year)
+        rebate = claim.rebate / rates.per_eur(claim.currency, claim.year) if claim.rebate else ZERO
+        amount = max(ZERO, embedded * price - rebate)
+    return reduction_cap(certificates_for_price(amount, reference_price), before)

@@ -378,13 +378,15 @@ def _line_cost(
             note=price.note,
         ),
     )
+    basis = valuation.basis
+    assert basis != "none"  # cbam cost values a good; only the engine's procedures give none
     return LineCost(
         cn=valuation.cn,
         country=valuation.country,
         country_used=valuation.country_used,
         year=valuation.year,
         mass=mass,
-        basis=valuation.basis,
+        basis=basis,
         route=valuation.route,
         see_direct=valuation.see_direct,
         see_indirect=valuation.see_indirect,

@@ -52,6 +52,9 @@ BASIS_REASONS: dict[str, str] = {
     "content-missing": "an SEE per kg of nitrogen without the nitrogen content: default value "
     "(IR 2025/2547 Eqs. 65-66)",
     "given": "actual values given directly (cbam cost, Python API)",
+    "returned-goods": "returned goods: 'zero' embedded emissions (Reg. (EU) 2023/956 Art. 6(5))",
+    "not-imported": "not released for free circulation: no obligation (Reg. (EU) 2023/956 "
+    "Art. 3(4))",
 }
 
 #: Opinions concluding with reasonable assurance (Reg. (EU) 2023/956 Annex VI pt 1(b)).

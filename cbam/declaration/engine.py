@@ -2,15 +2,17 @@
 
 Every way of assessing customs lines goes through :class:`Engine`: :func:`cbam.assess` over
 :class:`~cbam.declaration.model.ImportLine` objects, :func:`cbam.job.assess_file` over a file
-(in one process or split across several), and the transitional report's aggregation uses its
-goods. A line is assessed in three steps, each done once where it belongs:
+(in one process or split across several) and the ``cbam suppliers`` commands. A line is
+assessed in three steps, each done once where it belongs:
 
-1. per good (CN code x origin x route x installation): the supplier's values are matched and the
-   good is valued once per import year (:func:`cbam.declaration.valuation.value_good`);
-2. per pricing period (quarter in 2026, ISO week from 2027): the certificate price is looked up
-   once;
+1. per good (CN code x origin x route x installation x what its customs procedure makes of it,
+   :mod:`cbam.declaration.procedures`): the supplier's values are matched and the good is
+   valued once per import year (:func:`cbam.declaration.valuation.value_good`);
+2. per pricing period (the quarter of importation in 2026, Art. 21(1a); from 2027 the price
+   basis the user gives, :mod:`cbam.declaration.price_basis`): the price is looked up once;
 3. per line: EE = M x SEE, FAA = M x SEFA, N = max(0, EE - FAA - CP), cost = N x price
-   (:mod:`cbam.declaration.certificates`), added to the good's exact running sums.
+   (:mod:`cbam.declaration.certificates`; CP from a carbon price paid abroad,
+   :mod:`cbam.declaration.carbon_price`), added to the good's exact running sums.
 
 Lines wait until the importer's counted net mass exceeds the 50 t of the de minimis rule
 (Reg. (EU) 2023/956 Art. 2a); from then on each line is handed to the sink as it comes, so a
@@ -36,25 +38,35 @@ from typing import TYPE_CHECKING, Any
 from cbam import goods as catalogue
 from cbam import values
 from cbam.declaration import certificates as cert
-from cbam.declaration.eligibility import reporting_year
-from cbam.declaration.holding import quarterly_holding
+from cbam.declaration.carbon_price import carbon_price_reduction, reduction_cap
+from cbam.declaration.eligibility import BASIS_REASONS, reporting_year
+from cbam.declaration.holding import (
+    HoldingGood,
+    exceeded_in,
+    holding_due_by,
+    quarterly_holding,
+)
 from cbam.declaration.matching import Match, SupplierIndex
 from cbam.declaration.model import (
     Assessment,
     DeMinimis,
     ImportLine,
+    ProcedureCount,
+    QuarterHolding,
     SupplierValue,
     Totals,
     ValuationTrail,
     YearCost,
 )
 from cbam.declaration.pricing import Period, Pricing
+from cbam.declaration.procedures import rule_of
 from cbam.declaration.state import (
     Figures,
     GoodKey,
     GoodState,
     LineSink,
     LineWriter,
+    Treatment,
     Variant,
     emitter,
     line_result,
@@ -62,12 +74,14 @@ from cbam.declaration.state import (
 from cbam.declaration.summary import (
     good_result,
     lines_per,
+    procedure_notes,
     rule_notes,
     totals_of,
 )
-from cbam.declaration.valuation import Valuation, value_good
-from cbam.errors import CbamError
-from cbam.reference.prices import PriceTable
+from cbam.declaration.valuation import Valuation, unvalued, value_good
+from cbam.declaration.year_inputs import YearInputs
+from cbam.errors import CbamError, InputError
+from cbam.reference.prices import CertificatePrice, PriceTable
 from cbam.rules import (
     DE_MINIMIS_SOURCE,
     DE_MINIMIS_TONNES,
@@ -101,21 +115,72 @@ def _no_progress(_lines: int) -> None:
 
 #: Field names of the lookups -> the customs-lines column a user would fix.
 _COLUMN_OF_FIELD = {"cn": "cn_code"}
+#: The same for the goods placed under inward processing (Art. 6(3)).
+_INPUT_COLUMN_OF_FIELD = {"cn": "ip_cn_code", "cn_code": "ip_cn_code", "country": "ip_country"}
 
 
-def line_error(exc: CbamError, row: int) -> CbamError:
-    """Locate an error raised while assessing a line at its row and customs-lines column."""
-    if exc.field in _COLUMN_OF_FIELD:
-        exc.field = _COLUMN_OF_FIELD[exc.field]
+def line_error(exc: CbamError, row: int, *, inputs: bool = False) -> CbamError:
+    """Locate an error raised while assessing a line at its row and customs-lines column.
+
+    ``inputs``: the error concerns the goods placed under inward processing (``ip_*``).
+    """
+    columns = _INPUT_COLUMN_OF_FIELD if inputs else _COLUMN_OF_FIELD
+    if exc.field in columns or (inputs and exc.field is None):
+        exc.field = columns.get(exc.field or "cn", "ip_cn_code")
     return exc.located(location=f"row {row}")
+
+
+def _treatment(line: ImportLine) -> tuple[Treatment, str, str]:
+    """The treatment of a line's customs procedure and the CN code and origin of its good.
+
+    Processed products released from inward processing declare the CBAM goods placed under
+    the procedure (``ip_cn``, ``ip_country``; Art. 6(3)), even when the products are not CBAM
+    goods; without those columns the product itself, when it is a CBAM good.
+    """
+    found = rule_of(line.procedure, line.additional_procedure)
+    given = (line.ip_cn, line.ip_country, line.ip_net_mass)
+    if found.rule != "inward processing":
+        if any(value is not None for value in given):
+            raise InputError(
+                "ip_cn_code, ip_country and ip_net_mass describe the goods placed under inward "
+                f"processing; the line's procedure {found.code or '(none)'} is not a release "
+                "from inward processing",
+                field="ip_cn_code",
+            )
+        treatment = None if found.rule == "import" else (found.rule, None)
+        return treatment, line.cn, line.country
+    if line.ip_cn is None:
+        if line.ip_country is not None or line.ip_net_mass is not None:
+            raise InputError("give ip_cn_code with ip_country and ip_net_mass", field="ip_cn_code")
+        if not catalogue.is_cbam_good(line.cn):
+            raise InputError(
+                f"the processed product {line.cn} released from inward processing is not a CBAM "
+                "good: give the CBAM goods placed under the procedure that resulted in it "
+                "(ip_cn_code, ip_country, ip_net_mass; Reg. (EU) 2023/956 Art. 6(3))",
+                field="ip_cn_code",
+            )
+        return ("inward processing", None), line.cn, line.country
+    if line.ip_country is None:
+        raise InputError(
+            "ip_country is needed with ip_cn_code: the origin of the goods placed under inward "
+            "processing (Reg. (EU) 2023/956 Art. 6(3))",
+            field="ip_country",
+        )
+    return ("inward processing", line.cn), line.ip_cn, line.ip_country
 
 
 class EnginePart:
     """The exact sums of the lines one engine assessed, to be merged into another engine."""
 
-    def __init__(self, goods: dict[GoodKey, tuple[Any, ...]], periods: set[str]) -> None:
+    def __init__(
+        self,
+        goods: dict[GoodKey, tuple[Any, ...]],
+        prices: dict[str, CertificatePrice],
+        flags: set[str],
+    ) -> None:
         self.goods = goods
-        self.periods = periods
+        self.prices = prices
+        self.flags = flags
 
 
 _Pending = tuple["GoodState", "Period", int, "str | None", "Figures"]
@@ -147,6 +212,9 @@ class Engine:
         (:mod:`cbam.declaration.eligibility`).
     progress : callable, optional
         Called with the number of lines assessed so far every :data:`PROGRESS_EVERY` lines.
+    inputs : YearInputs, optional
+        The price basis, last year's surrendered certificates and what a carbon price paid
+        abroad needs (:class:`~cbam.declaration.year_inputs.YearInputs`).
     """
 
     def __init__(
@@ -161,10 +229,17 @@ class Engine:
         settle_at_once: bool = False,
         accept_unverified: bool = False,
         progress: Progress | None = None,
+        inputs: YearInputs | None = None,
     ) -> None:
         self.year = check_year(year)
         self.suppliers = SupplierIndex(suppliers)
-        self.pricing = Pricing(prices or PriceTable(), self.year)
+        self.inputs = inputs or YearInputs()
+        if self.inputs.previous_surrender is not None:
+            self.inputs.previous_surrender.check_year(self.year)
+        self.pricing = Pricing(prices or PriceTable(), self.year, self.inputs.price_basis)
+        self._reference: CertificatePrice | None = None
+        # What the notes must mention: a carbon price claimed, the deprecated column used.
+        self.flags: set[str] = set()
         self.cscf = cscf
         self.defaults_table = defaults_table
         self.accept_unverified = accept_unverified
@@ -189,7 +264,7 @@ class Engine:
 
     def valuation(self, key: GoodKey, supplier: SupplierValue | None, year: int) -> Valuation:
         """The valuation of a good in ``year``, computed once per good and year."""
-        cn, country, route, _, variant = key
+        cn, country, route, _, variant, _ = key
         clinker, nitrogen = (variant[1], variant[2]) if variant else (None, None)
         cache = (cn, country, route, id(supplier) if supplier else None, clinker, nitrogen, year)
         found = self._valuations.get(cache)
@@ -250,23 +325,42 @@ class Engine:
         route: str | None,
         installation_id: str | None,
         variant: Variant = None,
+        treatment: Treatment = None,
     ) -> GoodState:
         """The good of a validated line's texts, made and valued on first use."""
-        key = (cn, country, route, installation_id, variant)
+        key = (cn, country, route, installation_id, variant, treatment)
         found = self.goods.get(key)
         if found is None:
-            year = variant[0] if variant and variant[0] is not None else self.year
-            electricity = catalogue.good(cn).sector is Sector.ELECTRICITY
-            match = self.suppliers.match(
-                installation_id,
-                cn,
-                year,
-                electricity=electricity,
-                accept_unverified=self.accept_unverified,
-            )
-            valuation = self.valuation(key, match.value, self.year)
-            found = self.goods[key] = GoodState(key, valuation, match)
+            found = self.goods[key] = self._new_good(key)
         return found
+
+    def _new_good(self, key: GoodKey) -> GoodState:
+        cn, country, _route, installation_id, variant, treatment = key
+        rule = treatment[0] if treatment else "import"
+        if rule in ("not imported", "returned goods"):
+            # Art. 3(4), Art. 6(5): no embedded emissions are determined for these goods.
+            code = rule.replace(" ", "-")
+            cache = ("none", cn, country, rule)
+            valuation = self._valuations.get(cache)
+            if valuation is None:
+                valuation = self._valuations[cache] = unvalued(
+                    cn, country, self.year, rule, BASIS_REASONS[code]
+                )
+            return GoodState(key, valuation, Match(None, code, BASIS_REASONS[code], False))
+        year = variant[0] if variant and variant[0] is not None else self.year
+        electricity = catalogue.good(cn).sector is Sector.ELECTRICITY
+        match = self.suppliers.match(
+            installation_id,
+            cn,
+            year,
+            electricity=electricity,
+            accept_unverified=self.accept_unverified,
+        )
+        good = GoodState(key, self.valuation(key, match.value, self.year), match)
+        paid = self.inputs.carbon_prices_paid
+        if paid is not None:
+            good.carbon_price = paid.find(installation_id, cn)
+        return good
 
     # -- per line --------------------------------------------------------------------------
 
@@ -296,16 +390,26 @@ class Engine:
             with localcontext(EXACT):
                 for line in lines:
                     row, cn, country, mass, year, quarter, date, installation, route = line[:9]
-                    texts = (cn, country, route, installation, line[11], line[12], line[15])
+                    # With the procedure, relief codes and inward-processing inputs (line[9],
+                    # [17]-[19]): every text that decides the line's good.
+                    texts = (
+                        cn, country, route, installation, line[11], line[12], line[15],
+                        line[9], line[17], line[18], line[19],
+                    )  # fmt: skip
                     good = goods.get(texts)
                     if good is None:
                         good = goods[texts] = self._good_of(line)
+                    if good.input_mass:  # the goods placed under inward processing (Art. 6(3))
+                        mass = self._input_mass(line)
                     period = periods.get(date if date is not None else (year, quarter))
                     if period is None:
                         period = pricing.period(date, year, quarter)
-                    deduction = line.carbon_price_deduction or ZERO
                     embedded = embedded_of(mass, good.see)
                     allocation = allocation_of(mass, good.sefa)
+                    if line[14] is None and line[21] is None and good.carbon_price is None:
+                        deduction = ZERO
+                    else:
+                        deduction = self._deduction(line, good, mass, embedded, allocation)
                     due = due_of(embedded, allocation, deduction)
                     cost = cost_of(due, period.price)
                     count += 1
@@ -319,10 +423,10 @@ class Engine:
                     good.deduction += deduction
                     good.certificates += due
                     good.cost_eur += cost
-                    quarters, at = good.quarters, 2 * period.quarter - 2
-                    quarters[at] += mass * good.see_plain
-                    quarters[at + 1] += allocation
-                    if good.always_in_scope:
+                    good.quarters[quarter - 1] += mass
+                    if not good.counted:  # not released for free circulation (Art. 3(4))
+                        pass
+                    elif good.always_in_scope:
                         always += mass
                     else:
                         counted += mass
@@ -342,17 +446,99 @@ class Engine:
             self.mass_counted, self.mass_always = counted, always
 
     def _good_of(self, line: ImportLine) -> GoodState:
+        treatment, cn, country = self._treatment(line)
         try:
             variant = self.variant(
-                line.cn,
+                cn,
                 line.installation_id,
                 line.production_year,
                 line.clinker_content,
                 line.nitrogen_content,
             )
-            return self.good(line.cn, line.country, line.route, line.installation_id, variant)
+            return self.good(cn, country, line.route, line.installation_id, variant, treatment)
+        except CbamError as exc:
+            inputs = treatment is not None and treatment[1] is not None
+            raise line_error(exc, line.row, inputs=inputs) from None
+
+    def _treatment(self, line: ImportLine) -> tuple[Treatment, str, str]:
+        """What the line's customs procedure makes of it: the treatment, CN code and origin of
+        the good it declares (Reg. (EU) 2023/956 Art. 3(4), 6(3)-(5))."""
+        try:
+            return _treatment(line)
         except CbamError as exc:
             raise line_error(exc, line.row) from None
+
+    def _input_mass(self, line: ImportLine) -> Decimal:
+        if line.ip_net_mass is None:
+            error = InputError(
+                "ip_net_mass is needed with ip_cn_code: the net mass of the goods placed under "
+                "inward processing (Reg. (EU) 2023/956 Art. 6(3))",
+                field="ip_net_mass",
+            )
+            raise line_error(error, line.row)
+        return line.ip_net_mass
+
+    def _deduction(
+        self,
+        line: ImportLine,
+        good: GoodState,
+        mass: Decimal,
+        embedded: Decimal,
+        allocation: Decimal,
+    ) -> Decimal:
+        """The certificates a carbon price paid abroad takes off the line (Art. 9)."""
+        try:
+            return self._carbon_price(line, good, mass, embedded, max(ZERO, embedded - allocation))
+        except CbamError as exc:
+            raise line_error(exc, line.row) from None
+
+    def _carbon_price(
+        self, line: ImportLine, good: GoodState, mass: Decimal, embedded: Decimal, before: Decimal
+    ) -> Decimal:
+        claim, paid = line.carbon_price, good.carbon_price
+        if line.carbon_price_deduction is not None:
+            if claim is not None or paid is not None:
+                raise InputError(
+                    "give the carbon price paid (carbon_price_* columns) or the deprecated "
+                    "carbon_price_deduction, not both",
+                    field="carbon_price_deduction",
+                )
+            if good.valuation.basis != "actual":
+                raise InputError(
+                    "a deduction on goods valued at default values may refer only to the "
+                    "Commission's yearly default carbon prices (Reg. (EU) 2023/956 Art. 9(4)): "
+                    "give the carbon price paid in the carbon_price_* columns and load "
+                    "--default-carbon-prices, or remove the deduction",
+                    field="carbon_price_deduction",
+                )
+            self.flags.add("deprecated-deduction")
+            return reduction_cap(line.carbon_price_deduction, before)
+        if claim is None:
+            assert paid is not None  # the caller checked that the line has a claim
+            claim = paid.claim(mass)
+        elif paid is not None:
+            raise InputError(
+                "the line claims a carbon price and the table of carbon prices paid per "
+                "installation covers its installation too: give one of them",
+                field="carbon_price_paid",
+            )
+        self.flags.add("carbon-price")
+        return carbon_price_reduction(
+            claim,
+            actual=good.valuation.basis == "actual",
+            embedded=embedded,
+            before=before,
+            country=good.country,
+            rates=self.inputs.exchange_rates,
+            default_prices=self.inputs.default_carbon_prices,
+            reference_price=self.reference_price().value,
+        )
+
+    def reference_price(self) -> CertificatePrice:
+        """The price a carbon price paid converts at (:meth:`Pricing.reference_price`)."""
+        if self._reference is None:
+            self._reference = self.pricing.reference_price()
+        return self._reference
 
     def _flush(self, *, exempt: bool) -> None:
         """Hand the waiting lines to the sink; exempt ones without certificates (Art. 2a)."""
@@ -380,7 +566,8 @@ class Engine:
         """The exact sums of the lines assessed so far (all settled), for :meth:`merge`."""
         return EnginePart(
             {key: good.sums() for key, good in self.goods.items() if good.lines},
-            set(self.pricing.prices),
+            dict(self.pricing.prices),
+            set(self.flags),
         )
 
     def merge(self, part: EnginePart) -> None:
@@ -406,12 +593,15 @@ class Engine:
                 good.cost_eur += cost
                 good.quarters = [a + b for a, b in zip(good.quarters, quarters, strict=True)]
                 self.lines += lines
-                if good.always_in_scope:
+                if not good.counted:
+                    pass
+                elif good.always_in_scope:
                     self.mass_always += mass
                 else:
                     self.mass_counted += mass
-            for label in sorted(part.periods):
-                self.pricing.price(label)
+            for label in sorted(part.prices):
+                self.pricing.remember(part.prices[label])
+            self.flags |= part.flags
             self._settled = self._settled or exceeds_de_minimis(self.mass_counted)
 
     # -- the end ---------------------------------------------------------------------------
@@ -428,8 +618,10 @@ class Engine:
                 for good in self.goods.values():
                     if not good.always_in_scope:
                         good.certificates = good.cost_eur = ZERO
+            every = [g for g in self.goods.values() if g.lines]
+            # Lines not released for free circulation are only counted (Art. 3(4)).
             used = sorted(
-                (g for g in self.goods.values() if g.lines),
+                (g for g in every if g.counted),
                 key=lambda g: (g.key[0], g.country, g.installation_id or "", g.label),
             )
             trails: dict[int, ValuationTrail] = {}
@@ -437,28 +629,67 @@ class Engine:
                 good_result(g, trails, self._certificates_at_default(g, exempt)) for g in used
             )
             totals = totals_of(results)
-            route_bases = lines_per(used, lambda g: g.valuation.route_basis)
-            basis_reasons = lines_per(used, lambda g: g.basis_reason)
+            quarters, exceeded = self._holding(used, exempt)
             return Assessment(
                 year=self.year,
                 declarant=declarant or {},
                 cscf=self.cscf,
                 totals=totals,
-                de_minimis=self._de_minimis(exempt, totals),
+                de_minimis=self._de_minimis(exempt, totals, exceeded),
                 goods=results,
                 valuations=tuple(trails.values()),
-                quarters=quarterly_holding(self.year, [g.quarters for g in used], exempt=exempt),
+                quarters=quarters,
                 lines=self.lines,
                 datasets=self._datasets(used),
-                notes=self._notes(used, exempt),
+                notes=self._notes(used, every, exempt, quarters, exceeded),
                 trajectory=self._trajectory(used, totals, exempt),
                 scenarios={str(p): totals.certificates * p for p in scenario_prices},
-                route_bases=route_bases,
-                basis_reasons=basis_reasons,
+                route_bases=lines_per(used, lambda g: g.valuation.route_basis),
+                basis_reasons=lines_per(used, lambda g: g.basis_reason),
                 estimate=any(g.estimate for g in used),
+                price_basis=self.pricing.basis.label,
+                procedures=_procedures(every),
+                carbon_price_reference=(
+                    self.reference_price().value if "carbon-price" in self.flags else None
+                ),
             )
 
-    def _de_minimis(self, exempt: bool, totals: Totals) -> DeMinimis:
+    def _holding(
+        self, used: list[GoodState], exempt: bool
+    ) -> tuple[tuple[QuarterHolding, ...], int | None]:
+        """The quarterly holding (Art. 22(2), (2a)) and the quarter the threshold was passed."""
+        counted = [
+            sum((g.quarters[q] for g in used if not g.always_in_scope), ZERO) for q in range(4)
+        ]
+        exceeded = None if exempt else exceeded_in(counted)
+        goods = [self._holding_good(g) for g in used]
+        if exceeded == 4:
+            # Due by 31 March of the next year (Art. 22(2a)): the whole year's share.
+            late = quarterly_holding(self.year, goods, exceeded=0)[3].certificates_to_hold
+            self.flags.add(f"late-holding:{late}")
+        return quarterly_holding(self.year, goods, exceeded=exceeded), exceeded
+
+    def _holding_good(self, good: GoodState) -> HoldingGood:
+        """A good's per-tonne figures for the holding: basis (b) where last year's surrender
+        covers its CN code and origin, else (a) its default value without mark-up and the
+        default route's specific free allocation; returned goods add nothing (Art. 6(5))."""
+        masses = (good.quarters[0], good.quarters[1], good.quarters[2], good.quarters[3])
+        always = good.always_in_scope
+        if good.rule == "returned goods":
+            return HoldingGood(masses, ZERO, ZERO, always)
+        surrender = self.inputs.previous_surrender
+        per_tonne = surrender.per_tonne(good.key[0], good.country) if surrender else None
+        if per_tonne is not None:
+            return HoldingGood(masses, per_tonne, ZERO, always, "b")
+        valuation = good.valuation
+        if valuation.basis != "default":
+            try:
+                valuation = self.valuation(good.key, None, self.year)
+            except CbamError:
+                self.flags.add("holding-without-default")
+        return HoldingGood(masses, valuation.see_without_markup, valuation.sefa, always)
+
+    def _de_minimis(self, exempt: bool, totals: Totals, exceeded: int | None) -> DeMinimis:
         # Always in scope: hydrogen (t) and electricity (MWh), never added together.
         return DeMinimis(
             threshold_t=DE_MINIMIS_TONNES,
@@ -467,6 +698,8 @@ class Engine:
             electricity_mwh=totals.electricity_mwh,
             exempt=exempt,
             rule=DE_MINIMIS_SOURCE,
+            exceeded_in=None if exceeded is None else f"{self.year}Q{exceeded}",
+            holding_due_by=holding_due_by(self.year, exceeded),
         )
 
     def _certificates_at_default(self, good: GoodState, exempt: bool) -> Decimal | None:
@@ -474,7 +707,7 @@ class Engine:
         supplier's data (:meth:`valuation` with no supplier), on the good's totals; None when no
         default value exists for it. The difference to its certificates is what supplier data
         save."""
-        if good.valuation.basis == "default":
+        if good.valuation.basis != "actual":
             return good.certificates
         if exempt and not good.always_in_scope:
             return ZERO
@@ -486,9 +719,18 @@ class Engine:
         allocation = cert.free_allocation(good.net_mass, default.sefa)
         return cert.certificates_due(embedded, allocation, good.deduction)
 
-    def _notes(self, used: list[GoodState], exempt: bool) -> tuple[str, ...]:
+    def _notes(
+        self,
+        used: list[GoodState],
+        every: list[GoodState],
+        exempt: bool,
+        quarters: tuple[QuarterHolding, ...],
+        exceeded: int | None,
+    ) -> tuple[str, ...]:
         notes = {note for good in used for note in good.valuation.notes} | self.pricing.notes
         notes |= set(rule_notes(used, self.year, self.accept_unverified))
+        notes |= set(procedure_notes(every))
+        notes |= set(self._obligation_notes(used, quarters, exceeded))
         if exempt:
             notes.add(
                 f"de minimis: {self.mass_counted} t of goods in {self.year} do not exceed "
@@ -496,6 +738,52 @@ class Engine:
                 "stay in scope)"
             )
         return tuple(sorted(n for n in notes if n))
+
+    def _obligation_notes(
+        self, used: list[GoodState], quarters: tuple[QuarterHolding, ...], exceeded: int | None
+    ) -> list[str]:
+        """Notes on the carbon price paid, the quarterly holding and its basis."""
+        from cbam.declaration.carbon_price import DRAFT_ACT
+
+        notes = []
+        if "carbon-price" in self.flags:
+            reference = self.reference_price()
+            deducted = sum((g.deduction for g in used), ZERO)
+            notes.append(
+                f"carbon price paid abroad (Reg. (EU) 2023/956 Art. 9): {deducted} certificates "
+                f"deducted, the amounts converted at EUR {reference.value} per certificate "
+                f"({reference.note}); {DRAFT_ACT}"
+            )
+        if "deprecated-deduction" in self.flags:
+            notes.append(
+                "carbon_price_deduction (a bare number of certificates) is deprecated: Art. 9(2) "
+                "asks for the price effectively paid, its evidence and an independent certifier "
+                "- give the carbon_price_* columns"
+            )
+        if "holding-without-default" in self.flags:
+            notes.append(
+                "quarterly holding: a good without a default value is counted at its actual "
+                "values without mark-up (Art. 22(2)(a) names default values)"
+            )
+        late = next((f.split(":", 1)[1] for f in self.flags if f.startswith("late-holding:")), "")
+        due = holding_due_by(self.year, exceeded)
+        if due is not None:
+            rule = "quarterly holding (Reg. (EU) 2023/956 Art. 22(2), (2a)): the 50 t threshold"
+            notes.append(
+                f"{rule} was passed in {self.year}Q{exceeded}: by {due} hold {late} certificates, "
+                "50 % of the year's embedded emissions less free allocation"
+                if late
+                else f"{rule} was passed in {self.year}Q{exceeded}: the holding applies from the "
+                f"end of the next quarter, {due}"
+            )
+        if self.inputs.previous_surrender is not None:
+            count = sum(1 for q in quarters if "b" in q.basis.split("+"))
+            notes.append(
+                "quarterly holding basis (b) (Art. 22(2)(b)): last year's surrendered "
+                f"certificates per tonne from {self.inputs.previous_surrender.source} for the "
+                f"goods it covers ({count} quarter(s) use it), basis (a) for the others"
+            )
+        return notes
 
     def _datasets(self, used: list[GoodState]) -> dict[str, str]:
         """The datasets (with version) the goods' figures came from, by dataset id."""
@@ -532,7 +820,7 @@ class Engine:
             price = self.pricing.table.for_year(year)
             embedded = allocation = due = ZERO
             for good in used:
-                if exempt and not good.always_in_scope:
+                if (exempt and not good.always_in_scope) or good.valuation.basis == "none":
                     continue
                 valuation = self.valuation(good.key, good.supplier, year)
                 good_embedded = cert.embedded_emissions(good.net_mass, valuation.see_used)
@@ -550,6 +838,7 @@ class Engine:
                     price=price.value,
                     price_is_assumption=price.assumption,
                     cost_eur=cert.cost_eur(due, price.value),
+                    price_basis=price.note or price.source,
                 )
             )
         return tuple(out)
@@ -564,7 +853,20 @@ class Engine:
             price=totals.cost_eur / totals.certificates if totals.certificates else ZERO,
             price_is_assumption=any(p.assumption for p in self.pricing.prices.values()),
             cost_eur=totals.cost_eur,
+            price_basis=self.pricing.basis.label,
         )
+
+
+def _procedures(every: list[GoodState]) -> dict[str, ProcedureCount]:
+    """Lines and net mass per customs-procedure rule, over every good (counted or not)."""
+    found: dict[str, tuple[int, Decimal]] = {}
+    for good in every:
+        lines, mass = found.get(good.rule, (0, ZERO))
+        found[good.rule] = (lines + good.lines, mass + good.net_mass)
+    return {
+        rule: ProcedureCount(lines=lines, net_mass=mass)
+        for rule, (lines, mass) in sorted(found.items())
+    }
 
 
 __all__ = [

@@ -214,6 +214,11 @@ class LineResult(BaseModel):
     (:data:`cbam.reference.routes.ROUTE_BASES`); ``basis_reason`` why the line has its basis
     (:data:`cbam.declaration.eligibility.BASIS_REASONS`); ``estimate`` is true when the line
     uses actual values that may not reach a declaration (``accept_unverified``).
+    ``procedure_rule`` is what the customs procedure made of the line
+    (:data:`cbam.declaration.procedures.Rule`); for processed products released from inward
+    processing ``cn``, ``country`` and ``net_mass`` are those of the goods placed under the
+    procedure and ``declared_cn`` the product's (Art. 6(3)). ``price_basis`` names how ``price``
+    was found (:mod:`cbam.declaration.price_basis`).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -244,6 +249,9 @@ class LineResult(BaseModel):
     cost_eur: Decimal
     exempt_de_minimis: bool
     group: str
+    procedure_rule: str = "import"
+    declared_cn: str | None = None
+    price_basis: str = ""
 
 
 class ValuationTrail(BaseModel):
@@ -307,6 +315,12 @@ class GoodResult:
     SEFA_default - CP) on the good's totals; for a default-value good its certificates; None
     when no default value exists to compare with. Minus :attr:`certificates`: the saving that
     supplier data bring."""
+    procedure_rule: str = "import"
+    """What the customs procedure made of the good's lines: ``import``, ``returned goods``
+    (zero embedded emissions, Art. 6(5)), ``inward processing`` (the goods placed under the
+    procedure, Art. 6(3)) or ``outward processing`` (Art. 6(4))."""
+    declared_cn: str | None = None
+    """For goods placed under inward processing: the CN code of the processed products declared."""
 
 
 class DeMinimis(BaseModel):
@@ -323,6 +337,11 @@ class DeMinimis(BaseModel):
     rule: str
     electricity_mwh: Decimal = Decimal(0)
     """Electricity, always in scope, MWh (never added to tonnes)."""
+    exceeded_in: str | None = None
+    """The quarter (``2027Q2``) in which the counted net mass passed the threshold, when it did."""
+    holding_due_by: dt.date | None = None
+    """From 2027: the end of the quarter after :attr:`exceeded_in`, by which the quarterly
+    holding of Art. 22(2) must be complied with (Art. 22(2a))."""
 
 
 class QuarterHolding(BaseModel):
@@ -337,6 +356,14 @@ class QuarterHolding(BaseModel):
     free_allocation_to_date: Decimal
     share: Decimal
     certificates_to_hold: Decimal
+    """Certificates that must be on the account at the end of the quarter: the share of the
+    year-to-date emissions less free allocation, per good and never below zero, of the goods
+    the obligation applies to at that date (Art. 22(2a); hydrogen and electricity always)."""
+    basis: str = ""
+    """How the emissions were determined: ``a`` default values without mark-up (Art.
+    22(2)(a)), ``b`` last year's surrendered certificates per tonne (Art. 22(2)(b)), ``a+b``."""
+    due_by: dt.date | None = None
+    """The date by which :attr:`certificates_to_hold` must be held (None: nothing due)."""
 
 
 class YearCost(BaseModel):
@@ -352,6 +379,17 @@ class YearCost(BaseModel):
     price: Decimal
     price_is_assumption: bool
     cost_eur: Decimal
+    price_basis: str = ""
+    """How ``price`` was found (:mod:`cbam.declaration.price_basis`)."""
+
+
+class ProcedureCount(BaseModel):
+    """The lines of one customs-procedure rule and their net mass (t; MWh for electricity)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lines: int
+    net_mass: Decimal
 
 
 class Totals(BaseModel):
@@ -414,6 +452,15 @@ class Assessment(BaseModel):
     estimate : bool
         True when actual values without a satisfactory verification or of another reporting
         period were used (``accept_unverified``): an estimate, not a declaration.
+    price_basis : str
+        How the year's certificates are priced (the quarter of importation in 2026; from 2027
+        the price, plan or path given, or an assumed price).
+    procedures : dict of str to ProcedureCount
+        Lines and net mass per customs-procedure rule (``import``, ``returned goods``,
+        ``inward processing``, ``outward processing``, ``not imported``).
+    carbon_price_reference : Decimal or None
+        The certificate price (EUR) a carbon price paid abroad was converted at (Art. 9(5)).
+
     Examples
     --------
     >>> import cbam
@@ -448,6 +495,14 @@ class Assessment(BaseModel):
     """Customs lines per reason for their basis (actual or default)."""
     estimate: bool = False
     """True when unverified or other-period actual values were used (an estimate)."""
+    price_basis: str = ""
+    """How the assessed year's certificates are priced (:mod:`cbam.declaration.price_basis`)."""
+    procedures: dict[str, ProcedureCount] = Field(default_factory=dict)
+    """Lines and net mass per customs-procedure rule (:mod:`cbam.declaration.procedures`),
+    including lines not released for free circulation, which count nowhere else."""
+    carbon_price_reference: Decimal | None = None
+    """The certificate price (EUR) a carbon price paid abroad was converted at, when one was
+    claimed (Art. 9(5), draft implementing act: the highest price known for the year)."""
 
     @cached_property
     def valuation_index(self) -> dict[str, ValuationTrail]:

@@ -37,7 +37,14 @@ ZERO = Decimal(0)
 
 
 class PriceBasis(Protocol):
-    """How the certificates of a year are priced; ``label`` names it in every output."""
+    """How the certificates of a year are priced; ``label`` names it in every output and
+    ``code`` in every line of ``lines.csv``."""
+
+    @property
+    def code(self) -> str:
+        """A short name: ``quarter-of-import``, ``import-week``, ``flat``, ``plan``, ``path``
+        or ``assumed``."""
+        ...
 
     @property
     def label(self) -> str:
@@ -62,6 +69,7 @@ class QuarterOfImport:
 
     table: PriceTable
     label: str = "quarterly price of the quarter of importation (Reg. (EU) 2023/956 Art. 21(1a))"
+    code: str = "quarter-of-import"
 
     def price(self, year: int, quarter: int, import_date: dt.date | None) -> CertificatePrice:
         period = f"{year}Q{quarter}"
@@ -81,9 +89,12 @@ class ImportWeek:
         "weekly price of the import week - an approximation: certificates are bought at the "
         "price of the week of purchase (Reg. (EU) 2023/956 Art. 20(4), 21(1))"
     )
+    code: str = "import-week"
 
     def price(self, year: int, quarter: int, import_date: dt.date | None) -> CertificatePrice:
-        period = import_period(import_date) if import_date is not None else str(year)
+        if import_date is None:
+            return _estimate(self.table, year, str(year), "no import date, so no import week")
+        period = import_period(import_date)
         try:
             return self.table.price(period)
         except NoValueError:
@@ -96,6 +107,7 @@ class FlatPrice:
 
     value: Decimal
     source: str = "given by the user"
+    code: str = "flat"
 
     @property
     def label(self) -> str:
@@ -112,6 +124,7 @@ class AveragePrice:
     value: Decimal
     label: str
     assumption: bool = False
+    code: str = "path"
 
     def price(self, year: int, quarter: int, import_date: dt.date | None) -> CertificatePrice:
         return CertificatePrice(
@@ -188,8 +201,9 @@ def plan_average(purchases: list[Purchase], table: PriceTable, year: int) -> Ave
     if not total:
         raise InputError("the purchase plan buys no certificates", field="certificates")
     return AveragePrice(
-        cost / total,
-        f"average price of the purchase plan ({len(purchases)} purchases, {total} "
+        code="plan",
+        value=cost / total,
+        label=f"average price of the purchase plan ({len(purchases)} purchases, {total} "
         "certificates; the price of the week of purchase, Reg. (EU) 2023/956 Art. 20(4))",
     )
 
@@ -275,6 +289,8 @@ def price_basis(
     estimate = table.for_year(year)
     return AveragePrice(
         estimate.value,
-        f"no price given for {year}: {estimate.note or 'estimate'} (assumed)",
+        f"no price given for {year}: {estimate.note or 'estimate'} (assumed; give --price, "
+        "--purchase-plan or a price path)",
         assumption=True,
+        code="assumed",
     )

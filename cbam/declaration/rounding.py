@@ -34,6 +34,7 @@ from cbam.declaration.model import (
     Assessment,
     DeMinimis,
     GoodResult,
+    ProcedureCount,
     QuarterHolding,
     Totals,
     YearCost,
@@ -96,8 +97,12 @@ YEAR: dict[str, Rule] = {
 }
 """The rule of each figure of :class:`~cbam.declaration.model.YearCost`."""
 
+PROCEDURE: dict[str, Rule] = {"net_mass": round_figure}
+"""The rule of each figure of :class:`~cbam.declaration.model.ProcedureCount`."""
+
 CSCF: Rule = round_figure
 SCENARIO_COST: Rule = round_eur
+REFERENCE_PRICE: Rule = round_eur
 
 
 _PLANS: dict[tuple[type, int], tuple[tuple[str, Rule | None], ...]] = {}
@@ -169,5 +174,19 @@ def rounded(assessment: Assessment) -> Assessment:
             ),
             "trajectory": tuple(YearCost(**rounded_fields(y, YEAR)) for y in assessment.trajectory),
             "scenarios": {k: SCENARIO_COST(v) for k, v in assessment.scenarios.items()},
+            "procedures": {
+                rule: ProcedureCount(**rounded_fields(count, PROCEDURE))
+                for rule, count in assessment.procedures.items()
+            },
+            "carbon_price_reference": optional(REFERENCE_PRICE, assessment.carbon_price_reference),
         }
     )
+
+
+def optional(rule: Rule, value: Decimal | None) -> Decimal | None:
+    """A figure that may be absent, rounded by ``rule``.
+
+    >>> optional(REFERENCE_PRICE, Decimal("75.315")), optional(REFERENCE_PRICE, None)
+    (Decimal('75.32'), None)
+    """
+    return None if value is None else rule(value)

@@ -23,8 +23,13 @@ ZERO = Decimal(0)
 Variant = tuple[int | None, Decimal | None, Decimal | None] | None
 """(reporting year of actual values, clinker content, nitrogen content) where they matter."""
 
-GoodKey = tuple[str, str, str | None, str | None, Variant]
-"""(CN code, origin, route, installation id, variant): what makes a good."""
+Treatment = tuple[str, str | None] | None
+"""What the customs procedure makes of a good (:mod:`cbam.declaration.procedures`): None for
+an ordinary import, else (rule, CN code of the processed product declared when the good was
+placed under inward processing, or None)."""
+
+GoodKey = tuple[str, str, str | None, str | None, Variant, Treatment]
+"""(CN code, origin, route, installation id, variant, treatment): what makes a good."""
 
 
 class GoodState:
@@ -34,13 +39,17 @@ class GoodState:
         "allocation",
         "always_in_scope",
         "basis_reason",
+        "carbon_price",
         "category",
         "certificates",
         "cost_eur",
+        "counted",
         "country",
+        "declared_cn",
         "deduction",
         "embedded",
         "estimate",
+        "input_mass",
         "installation_id",
         "key",
         "label",
@@ -48,18 +57,21 @@ class GoodState:
         "net_mass",
         "quarters",
         "reason",
+        "rule",
         "see",
-        "see_plain",
         "sefa",
         "supplier",
         "valuation",
     )
 
     def __init__(self, key: GoodKey, valuation: Valuation, match: Match) -> None:
-        cn, country, route, installation_id, variant = key
+        cn, country, route, installation_id, variant, treatment = key
         category = catalogue.good(cn).category
         self.key = key
+        self.rule, self.declared_cn = treatment or ("import", None)
         parts = [cn, country, route or "-", installation_id or "-", valuation.basis]
+        if treatment is not None:
+            parts.append(f"{self.rule} of {self.declared_cn}" if self.declared_cn else self.rule)
         self.label = "|".join(parts + _variant_label(variant))
         self.country = country
         self.installation_id = installation_id
@@ -70,15 +82,20 @@ class GoodState:
         self.estimate = match.estimate and valuation.basis == "actual"
         self.category = category.name
         self.always_in_scope = category.sector in DE_MINIMIS_EXCLUDED_SECTORS
+        # Goods not released for free circulation count nowhere (Art. 3(4)).
+        self.counted = self.rule != "not imported"
+        # Processed products of inward processing: the mass of the goods placed under the
+        # procedure is the line's mass (Art. 6(3)).
+        self.input_mass = self.declared_cn is not None
         self.see = valuation.see_used
         self.sefa = valuation.sefa
-        # Quarterly holding counts default values without their mark-up (Art. 22(2)(a)).
-        self.see_plain = valuation.see_without_markup
+        # A carbon price paid per tonne by the installation (Art. 9), set by the engine.
+        self.carbon_price: Any = None
         self.lines = 0
         self.net_mass = self.embedded = self.allocation = ZERO
         self.deduction = self.certificates = self.cost_eur = ZERO
-        # Quarters 1-4 in turn: net mass x SEE without mark-up, and free allocation.
-        self.quarters = [ZERO] * 8
+        # Net mass imported in quarters 1-4: the quarterly holding's basis (Art. 22(2)).
+        self.quarters = [ZERO] * 4
 
     def sums(self) -> tuple[Any, ...]:
         """The running sums, to merge into another engine's good (:meth:`Engine.merge`)."""
@@ -147,6 +164,9 @@ def line_result(
         cost_eur=cost,
         exempt_de_minimis=exempt,
         group=good.label,
+        procedure_rule=good.rule,
+        declared_cn=good.declared_cn,
+        price_basis=period.basis,
     )
 
 

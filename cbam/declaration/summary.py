@@ -86,6 +86,41 @@ def rule_notes(used: list[GoodState], year: int, accept_unverified: bool) -> lis
     return notes
 
 
+#: What each customs-procedure rule means for the lines, in the assessment's notes.
+_PROCEDURE_NOTES = {
+    "returned goods": "returned goods (UCC Art. 203, relief F01/F02/F03/F05): declared "
+    "separately with zero embedded emissions and counted towards the 50 t (Reg. (EU) 2023/956 "
+    "Art. 6(5); Q&A §7.20)",
+    "not imported": "not released for free circulation (inward processing, warehousing, "
+    "temporary admission, export ...): no obligation, not counted towards the 50 t, listed in "
+    "lines.csv only (Reg. (EU) 2023/956 Art. 3(4); Q&A §7.5, §7.7, §7.11)",
+    "inward processing": "processed products released from inward processing: the CBAM goods "
+    "placed under the procedure are declared with their CN code, origin and net mass (ip_* "
+    "columns), even where the products are not CBAM goods (Reg. (EU) 2023/956 Art. 6(3); "
+    "Q&A §7.7)",
+    "outward processing": "processed products of outward processing: Art. 6(4) counts only "
+    "the emissions of the processing abroad - the values of the installation that processed "
+    "the goods where its data are given, else the good's full default value (conservative: "
+    "default values do not separate the processing)",
+}
+
+
+def procedure_notes(every: list[GoodState]) -> list[str]:
+    """One note per customs-procedure rule other than a plain import, with its line count."""
+    notes = []
+    for rule, count in lines_per(every, lambda g: g.rule).items():
+        if rule in _PROCEDURE_NOTES:
+            notes.append(f"{count} line(s) of {_PROCEDURE_NOTES[rule]}")
+    own = _lines_where(every, lambda g: g.rule == "inward processing" and not g.declared_cn)
+    if own:
+        notes.append(
+            f"{own} line(s) released from inward processing without ip_* columns: the released "
+            "product, a CBAM good, is declared with its own mass (give the goods placed under the "
+            "procedure where they differ)"
+        )
+    return notes
+
+
 def totals_of(goods: tuple[GoodResult, ...]) -> Totals:
     """The exact sums of the goods (and so of the lines); electricity's MWh apart from tonnes."""
     electricity = sum((g.net_mass for g in goods if catalogue.is_electricity(g.cn)), ZERO)
@@ -169,4 +204,6 @@ def good_result(
         valuation=trail.id,
         audit=_good_audit(good),
         certificates_default=certificates_default,
+        procedure_rule=good.rule,
+        declared_cn=good.declared_cn,
     )

@@ -89,6 +89,13 @@ def write_declaration_json(assessment: Assessment, path: str | os.PathLike[str])
         quarters=[rounding.rounded_fields(q, rounding.QUARTER) for q in assessment.quarters],
         trajectory=[rounding.rounded_fields(y, rounding.YEAR) for y in assessment.trajectory],
         scenarios={k: rounding.SCENARIO_COST(v) for k, v in assessment.scenarios.items()},
+        procedures={
+            rule: rounding.rounded_fields(count, rounding.PROCEDURE)
+            for rule, count in assessment.procedures.items()
+        },
+        carbon_price_reference=rounding.optional(
+            rounding.REFERENCE_PRICE, assessment.carbon_price_reference
+        ),
     )
     with atomic_text(target) as handle:
         write_json(document, handle)
@@ -284,6 +291,7 @@ def _tail_elements(assessment: Assessment) -> Iterator[etree._Element]:
         price = etree.SubElement(year, "Price", assumption=_flag(y.price_is_assumption))
         price.text = _text(y.price, rules["price"])
         _leaf(year, "CostEUR", _text(y.cost_eur, rules["cost_eur"]))
+        _leaf(year, "PriceBasis", y.price_basis)
     yield by_year
     scenarios = _element("Scenarios")
     for price_text, cost in assessment.scenarios.items():
@@ -310,6 +318,24 @@ def _tail_elements(assessment: Assessment) -> Iterator[etree._Element]:
     estimate = _element("Estimate")
     estimate.text = _flag(assessment.estimate)
     yield estimate
+    yield from _obligation_elements(assessment)
+
+
+def _obligation_elements(assessment: Assessment) -> Iterator[etree._Element]:
+    """The price basis, the lines per customs-procedure rule, the carbon price reference."""
+    basis = _element("PriceBasis")
+    basis.text = assessment.price_basis
+    yield basis
+    procedures = _element("Procedures")
+    for rule, count in assessment.procedures.items():
+        procedure = etree.SubElement(procedures, "Procedure", rule=rule)
+        _leaf(procedure, "Lines", str(count.lines))
+        _leaf(procedure, "NetMass", _figure(rounding.PROCEDURE["net_mass"](count.net_mass)))
+    yield procedures
+    if assessment.carbon_price_reference is not None:
+        reference = _element("CarbonPriceReference")
+        reference.text = _figure(rounding.REFERENCE_PRICE(assessment.carbon_price_reference))
+        yield reference
 
 
 def _piece(element: etree._Element, depth: int) -> str:
@@ -528,6 +554,8 @@ _GOOD_FIELDS = {
     "Certificates": "certificates",
     "CertificatesDefault": "certificates_default",
     "CostEUR": "cost_eur",
+    "ProcedureRule": "procedure_rule",
+    "DeclaredCN": "declared_cn",
     "Valuation": "valuation",
 }
 _TOTAL_FIELDS = {
@@ -546,12 +574,16 @@ _DE_MINIMIS_FIELDS = {
     "ElectricityMWh": "electricity_mwh",
     "Exempt": "exempt",
     "Rule": "rule",
+    "ExceededIn": "exceeded_in",
+    "HoldingDueBy": "holding_due_by",
 }
 _QUARTER_FIELDS = {
     "EmbeddedEmissionsWithoutMarkUpToDate": "embedded_emissions_without_markup_to_date",
     "FreeAllocationToDate": "free_allocation_to_date",
     "Share": "share",
     "CertificatesToHold": "certificates_to_hold",
+    "Basis": "basis",
+    "DueBy": "due_by",
 }
 _YEAR_FIELDS = {
     "CBAMFactor": "cbam_factor",
@@ -560,9 +592,12 @@ _YEAR_FIELDS = {
     "Certificates": "certificates",
     "Price": "price",
     "CostEUR": "cost_eur",
+    "PriceBasis": "price_basis",
 }
 #: The figures of a year before its Price (an element with an attribute) and CostEUR.
-_YEAR_FIGURES = {k: v for k, v in _YEAR_FIELDS.items() if k not in ("Price", "CostEUR")}
+_YEAR_FIGURES = {
+    k: v for k, v in _YEAR_FIELDS.items() if k not in ("Price", "CostEUR", "PriceBasis")
+}
 _GOOD_PLAN = _plan(_GOOD_FIELDS, rounding.GOOD)
 
 
@@ -658,4 +693,26 @@ def read_declaration_xml(path: str | os.PathLike[str]) -> Assessment:
     flag = root.find(_q("Estimate"))
     if flag is not None:
         body["estimate"] = flag.text
+    body.update(_obligations(root))
     return _validate(body, source)
+
+
+def _obligations(root: etree._Element) -> dict[str, Any]:
+    """The price basis, lines per procedure rule and carbon price reference, where present."""
+    found: dict[str, Any] = {}
+    basis = root.find(_q("PriceBasis"))
+    if basis is not None:
+        found["price_basis"] = basis.text or ""
+    procedures = root.find(_q("Procedures"))
+    if procedures is not None:
+        found["procedures"] = {
+            str(p.get("rule")): {
+                "lines": _find(p, "Lines").text,
+                "net_mass": _find(p, "NetMass").text,
+            }
+            for p in _children(procedures)
+        }
+    reference = root.find(_q("CarbonPriceReference"))
+    if reference is not None:
+        found["carbon_price_reference"] = reference.text
+    return found

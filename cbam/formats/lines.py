@@ -105,8 +105,10 @@ def _slot_order() -> Any:
         label="",
         basis_reason="",
         estimate=False,
+        rule="",
+        declared_cn=None,
     )
-    period = SimpleNamespace(year=0, quarter=0, label="", price=None, assumption=False)
+    period = SimpleNamespace(year=0, quarter=0, label="", price=None, assumption=False, basis="")
     cells = _probe(cast(GoodState, stand_in), cast(Period, period))
     order = [v.index for v in cells if isinstance(v, _Slot)]
     # write_line builds its cells in the columns' order; reorder only if the columns moved.

@@ -165,8 +165,15 @@ def test_quarterly_holding_from_2027() -> None:
     result = assess(lines, 2027)
     q1, q2, q3, q4 = result.quarters
     assert q1.share == D("0.5")
-    assert q1.certificates_to_hold == q2.certificates_to_hold
-    assert q3.certificates_to_hold == 2 * q1.certificates_to_hold
+    # 100 t in Q1 pass the 50 t threshold in Q1: the holding is due from the end of Q2
+    # (Art. 22(2a)), then 50 % of the year-to-date emissions less free allocation.
+    assert result.de_minimis.exceeded_in == "2027Q1"
+    assert result.de_minimis.holding_due_by == dt.date(2027, 6, 30)
+    assert (q1.certificates_to_hold, q1.due_by) == (0, None)
+    half = (q1.embedded_emissions_without_markup_to_date - q1.free_allocation_to_date) / 2
+    assert q2.certificates_to_hold == half
+    assert q2.due_by == dt.date(2027, 6, 30)
+    assert q3.certificates_to_hold == 2 * half
     # Default values without mark-up (Art. 22(2)(a)).
     assert q1.embedded_emissions_without_markup_to_date == D(100) * D("4.28")
     assert q4.certificates_to_hold == q3.certificates_to_hold

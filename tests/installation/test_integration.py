@@ -6,7 +6,6 @@ Each test skips with a reason when a reference module is not part of this checko
 from __future__ import annotations
 
 import importlib
-import time
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
@@ -85,9 +84,7 @@ def test_real_category_only_default_is_the_highest() -> None:
     need("cbam.reference.defaults")
     data = base(good="crude steel", direct_emissions=0, activity_level=1000)
     data["processes"][0]["precursors"] = [{"good": "pig iron", "country": "CN", "mass": 1000}]
-    start = time.perf_counter()
     pre = run(data).processes[0].precursors[0]
-    elapsed = time.perf_counter() - start
     assert pre.default is not None
     assert "highest default" in (pre.default.choice or "")
     from cbam.goods import all_goods
@@ -101,4 +98,3 @@ def test_real_category_only_default_is_the_highest() -> None:
             except (InputError, LookupError):
                 continue
     assert pre.default.total == max(values)
-    assert elapsed < 30  # generous: a category scan is a few hundred lookups

@@ -7,7 +7,6 @@ mark-up the one of IR 2025/2621 Annex I (10 % in 2026, 30 % from 2028 for steel 
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -126,7 +125,6 @@ def test_every_default_value_line_resolves() -> None:
     table = packaged_defaults()
     countries = sorted(c for c in table.countries if c != "OTHER")
     codes = [g.cn for g in all_goods() if g.cn != "31021010"]  # CN 2025 replaced 3102 10 10
-    start = time.monotonic()
     bases: dict[str, int] = {}
     for country in countries:
         for cn in codes:
@@ -134,7 +132,6 @@ def test_every_default_value_line_resolves() -> None:
             bases[v.route_basis] = bases.get(v.route_basis, 0) + 1
     assert set(bases) <= set(ROUTE_BASES)
     assert {"row", "single", "two-letters", "family", "lowest", "none"} <= set(bases)
-    assert time.monotonic() - start < 60
     # Any route letter on a line: never an error either.
     for cn in ("25231000", "72081000", "72251990", "72271000", "76011010", "28141000"):
         for letter in "ABCDEFGHJKL":
