@@ -2,14 +2,14 @@
 
 The mix leans on what EU importers actually bring in: fasteners (CN 7318) from Taiwan, China,
 India and Vietnam, hot-rolled and coated flat steel, aluminium sheet and foil, cement and
-clinker from Türkiye and Egypt, urea and ammonia, a little electricity and hydrogen. Masses are
+clinker from Türkiye and Egypt, urea and ammonia, and a little electricity. Masses are
 drawn log-uniformly between a pallet and a ship's hold; dates spread over the year. The same
 seed gives the same file.
 
 Two more shapes test how the cost grows with goods rather than lines (issue 12):
 ``--goods N`` spreads the lines over N distinct (CN code, origin) goods drawn from the whole
-catalogue, and ``--installations`` gives every line an installation of its own (none with
-supplier data).
+catalogue (only goods the library can value, so that ``cbam assess`` runs on the file), and
+``--installations`` gives every line an installation of its own (none with supplier data).
 
 Usage::
 
@@ -107,21 +107,43 @@ HEADER = ["line_id", "cn_code", "country", "net_mass", "import_date", "installat
           "route", "procedure"]  # fmt: skip
 
 
-def _goods(count: int, rng: random.Random) -> list[tuple[str, str]]:
-    """``count`` distinct (CN code, origin) pairs of the catalogue, the same for the same seed."""
-    from cbam import goods  # the benchmark may use the library it measures
+def _goods(count: int, rng: random.Random, year: int = 2026) -> list[tuple[str, str]]:
+    """``count`` distinct (CN code, origin) goods the library can value in ``year``.
+
+    The pairs of catalogue codes and :data:`ORIGINS` are shuffled by ``rng`` and taken in that
+    order, skipping a pair that :func:`cbam.declaration.valuation.value_good` -- the valuation
+    every customs line goes through -- refuses (e.g. CN 3102 10 10, a code of earlier CN versions
+    kept in the catalogue, which IR 2025/2621 gives no default value), so ``cbam assess`` runs
+    on the file. The same seed gives the same goods.
+    """
+    # the benchmark may use the library it measures
+    from cbam import goods
+    from cbam.declaration.valuation import value_good
+    from cbam.errors import CbamError
 
     codes = sorted(g.cn for g in goods.all_goods() if g.category.name != "Electricity")
     pairs = sorted({(cn, origin) for cn in codes for origin in ORIGINS})
-    return rng.sample(pairs, count)
+    found: list[tuple[str, str]] = []
+    for cn, origin in rng.sample(pairs, len(pairs)):
+        try:
+            value_good(cn, origin, year)
+        except CbamError:
+            continue
+        found.append((cn, origin))
+        if len(found) == count:
+            return found
+    raise ValueError(f"only {len(found)} goods can be valued in {year}, not {count}")
 
 
 def generate_many_goods(
     lines: int, goods_count: int, year: int = 2026, seed: int = 2026
 ) -> Iterator[list[str]]:
-    """Lines spread evenly over ``goods_count`` goods of the whole catalogue (header first)."""
+    """Lines spread evenly over ``goods_count`` goods of the whole catalogue (header first).
+
+    Every good has a valuation in ``year`` (:func:`_goods`), so the file can be assessed.
+    """
     rng = random.Random(seed)
-    pairs = _goods(goods_count, rng)
+    pairs = _goods(goods_count, rng, year)
     yield HEADER
     start = dt.date(year, 1, 1)
     for number in range(1, lines + 1):

@@ -1,0 +1,41 @@
+"""The benchmark inputs of ``benchmarks/generate_imports.py`` can be assessed (issue 12 shapes)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import random
+from pathlib import Path
+from types import ModuleType
+
+import cbam
+from cbam.declaration.valuation import value_good
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "generate_imports.py"
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("generate_imports", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_many_goods_are_goods_the_library_values() -> None:
+    """The 1,400 goods of ``benchmarks/run.py`` (seed 2026) each have a valuation in 2026."""
+    goods = _generator()._goods(1400, random.Random(2026), 2026)
+    assert len(set(goods)) == 1400
+    for cn, origin in goods:
+        value_good(cn, origin, 2026)  # raises CbamError for a good without a value
+    assert goods == _generator()._goods(1400, random.Random(2026), 2026)
+
+
+def test_many_goods_file_is_assessed(tmp_path: Path) -> None:
+    rows = list(_generator().generate_many_goods(600, 300, 2026, seed=7))
+    path = tmp_path / "many-goods.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    result = cbam.assess(cbam.read_imports(path, year=2026), 2026)
+    assert len(result.goods) == 300
+    assert sum(good.lines for good in result.goods) == 600
