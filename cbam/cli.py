@@ -240,12 +240,34 @@ def cmd_cost(args: argparse.Namespace) -> Output:
     return Output(document, text)
 
 
+#: How the goods table of ``cbam assess`` marks what a customs procedure made of a good.
+_RULE_TAGS = {
+    "returned goods": "returned, zero",
+    "inward processing": "{basis}, IP",
+    "outward processing": "{basis}, OP",
+}
+
+
+def _basis_text(basis: str, rule: str) -> str:
+    """``default``, ``actual``, ``default, IP`` (inward processing), ``returned, zero`` ..."""
+    return _RULE_TAGS.get(rule, "{basis}").format(basis=basis)
+
+
 def cmd_assess(args: argparse.Namespace) -> Output:
     from cbam.formats.imports import export_format
     from cbam.goods import is_electricity
-    from cbam.job import run_assess
+    from cbam.job import YearOptions, run_assess
 
     export = export_format(args.columns, args.mass_unit, True if args.decimal_comma else None)
+    options = YearOptions(
+        price=args.price,
+        purchase_plan=args.purchase_plan,
+        price_basis=args.price_basis,
+        previous_surrender=args.previous_surrender,
+        exchange_rates=args.exchange_rates,
+        default_carbon_prices=args.default_carbon_prices,
+        carbon_prices_paid=args.carbon_prices_paid,
+    )
 
     run = run_assess(
         args.imports,
@@ -261,6 +283,7 @@ def cmd_assess(args: argparse.Namespace) -> Output:
         accept_unverified=args.accept_unverified,
         sheet=args.sheet,
         export=export,
+        options=options,
     )
     assessment = run.assessment
     totals = assessment.totals
@@ -275,7 +298,7 @@ def cmd_assess(args: argparse.Namespace) -> Output:
                 g.cn,
                 g.country,
                 g.installation_id or "-",
-                g.basis,
+                _basis_text(g.basis, g.procedure_rule),
                 None if electricity else mass,
                 mass if electricity else None,
                 fixed(g.embedded_emissions, 0),
@@ -623,6 +646,40 @@ def cmd_suppliers_status(args: argparse.Namespace) -> Output:
 # --- parser ---------------------------------------------------------------------------------
 
 
+def _add_obligation_options(p: argparse.ArgumentParser) -> None:
+    """The options of prices, last year's surrender and carbon prices paid (``cbam assess``)."""
+    group = p.add_argument_group(
+        "prices and obligations",
+        "2026 is priced at the quarter of importation (Art. 21(1a)); from 2027 the certificates "
+        "cost what they cost when bought: give a price, a purchase plan or a price path",
+    )
+    group.add_argument("--price", type=_decimal, help="flat certificate price, EUR (2027 on)")
+    group.add_argument("--purchase-plan", help="CSV date,certificates[,price_eur]: purchases")
+    group.add_argument(
+        "--price-basis",
+        choices=("path", "import-week"),
+        help="path: mean of --prices over the purchase window; import-week: the weekly price "
+        "of each line's import week (an approximation)",
+    )
+    group.add_argument(
+        "--previous-surrender",
+        help="CSV year,cn_code,country,certificates,net_mass: certificates surrendered for the "
+        "year two years back (quarterly holding basis (b), Art. 22(2)(b))",
+    )
+    group.add_argument(
+        "--exchange-rates", help="CSV currency,year,per_eur: yearly average rates (Art. 9(5))"
+    )
+    group.add_argument(
+        "--default-carbon-prices",
+        help="CSV country,year,price_eur: the Commission's default carbon prices (Art. 9(4))",
+    )
+    group.add_argument(
+        "--carbon-prices-paid",
+        help="CSV installation_id,cn_code,paid_per_t,currency,year,rebate_per_t,evidence,"
+        "certifier: carbon prices paid per installation (Art. 9)",
+    )
+
+
 def _year(text: str) -> int:
     from cbam.values import parse_year
 
@@ -687,6 +744,7 @@ def _assess_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="also cost the certificates at this price (EUR); repeatable",
     )
     p.add_argument("--defaults-workbook", help="a newer official default-value workbook")
+    _add_obligation_options(p)
     p.add_argument(
         "--accept-unverified",
         action="store_true",

@@ -32,6 +32,7 @@ from cbam.formats.split import Part, delimiter_of, part_rows, split_points
 from cbam.rules import exceeds_de_minimis
 
 if TYPE_CHECKING:
+    from cbam.declaration.year_inputs import YearInputs
     from cbam.formats.exports import Adapter, ExportFormat
     from cbam.reference.defaults import DefaultValueTable
     from cbam.reference.prices import PriceTable
@@ -60,6 +61,8 @@ class _Setup:
     """How the customs export differs from the library's columns (--columns, --mass-unit...)."""
     read_notes: set[str] = field(default_factory=set)
     """What the reading of the export said (decimal commas detected, masses in kg...)."""
+    inputs: YearInputs | None = None
+    """The price basis, last year's surrender and the carbon price tables."""
 
     def engine(self, sink: LinesCsvWriter | None, *, settle_at_once: bool = False) -> Engine:
         return Engine(
@@ -71,6 +74,7 @@ class _Setup:
             sink=sink,
             settle_at_once=settle_at_once,
             accept_unverified=self.accept_unverified,
+            inputs=self.inputs,
         )
 
     def lines_progress(self, parts: int = 1) -> Callable[[int], None] | None:
@@ -204,6 +208,7 @@ def assess_file(
     progress: Callable[[str], None] | None = None,
     sheet: str | None = None,
     export: ExportFormat | None = None,
+    inputs: YearInputs | None = None,
 ) -> Assessment:
     """Read a customs file, assess it and write ``lines.csv`` (atomically); the Assessment.
 
@@ -234,6 +239,9 @@ def assess_file(
     export : ExportFormat, optional
         How the export differs from the library's columns
         (:func:`cbam.formats.imports.export_format`): a column map, kg, decimal commas.
+    inputs : YearInputs, optional
+        The price basis, last year's surrendered certificates and the carbon price tables
+        (:class:`cbam.declaration.year_inputs.YearInputs`; :meth:`YearOptions.load`).
 
     Returns
     -------
@@ -260,6 +268,7 @@ def assess_file(
         say=progress,
         sheet=sheet,
         export=export,
+        inputs=inputs,
     )
 
     def finish(engine: Engine) -> Assessment:
@@ -320,6 +329,90 @@ class AssessRun:
             "notes": list(assessment.notes),
             "outputs": [str(p) for p in self.outputs],
         }
+
+
+@dataclass(frozen=True)
+class YearOptions:
+    """What ``cbam assess`` is told about prices, last year's surrender and carbon prices paid.
+
+    Paths and values as the command line gives them; :meth:`load` reads the files into the
+    engine's :class:`~cbam.declaration.year_inputs.YearInputs` (errors name the file, row and
+    field).
+
+    Attributes
+    ----------
+    price : Decimal, optional
+        A flat certificate price for the year (2027 onwards; ``--price``).
+    purchase_plan : path, optional
+        ``date,certificates[,price_eur]`` purchases (``--purchase-plan``).
+    price_basis : {"path", "import-week"}, optional
+        The mean of the price table over the purchase window, or the weekly price of the import
+        week as an approximation (``--price-basis``).
+    previous_surrender : path, optional
+        Certificates surrendered per CN code and origin, Art. 22(2)(b) (``--previous-surrender``).
+    exchange_rates, default_carbon_prices, carbon_prices_paid : path, optional
+        The tables a carbon price paid abroad needs (Art. 9).
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> YearOptions(price=Decimal(80)).load(2027, None).price_basis.label
+    'flat price of EUR 80 per certificate given by the user'
+    """
+
+    price: Decimal | None = None
+    purchase_plan: str | os.PathLike[str] | None = None
+    price_basis: str | None = None
+    previous_surrender: str | os.PathLike[str] | None = None
+    exchange_rates: str | os.PathLike[str] | None = None
+    default_carbon_prices: str | os.PathLike[str] | None = None
+    carbon_prices_paid: str | os.PathLike[str] | None = None
+
+    def files(self) -> list[str | os.PathLike[str] | None]:
+        """The input files named (an output may not overwrite them)."""
+        return [
+            self.purchase_plan,
+            self.previous_surrender,
+            self.exchange_rates,
+            self.default_carbon_prices,
+            self.carbon_prices_paid,
+        ]
+
+    def load(self, year: int, table: PriceTable | None) -> YearInputs:
+        """The engine's inputs: the files read, the price basis of ``year`` chosen."""
+        from cbam.declaration import carbon_price as cp
+        from cbam.declaration.holding import PreviousSurrender
+        from cbam.declaration.price_basis import price_basis, read_purchase_plan
+        from cbam.declaration.year_inputs import YearInputs
+        from cbam.reference.prices import PriceTable
+
+        if self.price_basis not in (None, "path", "import-week"):
+            raise InputError("is 'path' or 'import-week'", field="price_basis")
+        plan = read_purchase_plan(Path(self.purchase_plan)) if self.purchase_plan else None
+        basis = price_basis(
+            year,
+            table or PriceTable(),
+            flat=self.price,
+            plan=plan,
+            path=self.price_basis == "path",
+            import_week=self.price_basis == "import-week",
+        )
+
+        def loaded(path: Any, reader: Callable[[Any], Any]) -> Any:
+            return None if path is None else reader(path)
+
+        return YearInputs(
+            price_basis=basis,
+            previous_surrender=loaded(self.previous_surrender, PreviousSurrender.from_csv),
+            exchange_rates=loaded(self.exchange_rates, cp.ExchangeRates.from_csv)
+            or cp.ExchangeRates(),
+            default_carbon_prices=loaded(
+                self.default_carbon_prices, cp.DefaultCarbonPrices.from_csv
+            ),
+            carbon_prices_paid=loaded(
+                self.carbon_prices_paid, cp.InstallationCarbonPrices.from_csv
+            ),
+        )
 
 
 @dataclass
@@ -392,6 +485,7 @@ def run_assess(
     accept_unverified: bool = False,
     sheet: str | None = None,
     export: ExportFormat | None = None,
+    options: YearOptions | None = None,
 ) -> AssessRun:
     """``cbam assess``: the year's declaration files, report and ``lines.csv`` in ``out``.
 
@@ -432,6 +526,8 @@ def run_assess(
     export : ExportFormat, optional
         How the export differs from the library's columns (``--columns``, ``--mass-unit``,
         ``--decimal-comma``; :func:`cbam.formats.imports.export_format`).
+    options : YearOptions, optional
+        The price basis, last year's surrender and the carbon price tables.
 
     Returns
     -------
@@ -448,10 +544,13 @@ def run_assess(
     if folder.exists() and not folder.is_dir():
         raise InputError("--out must be a folder, but it names a file", source=str(folder))
     paths = [folder / name for name in OUTPUT_NAMES]
+    options = options or YearOptions()
     refuse_overwrite(
-        paths, [path, declarant, prices, defaults_workbook, *supplier_files(suppliers)]
+        paths,
+        [path, declarant, prices, defaults_workbook, *supplier_files(suppliers), *options.files()],
     )
     inputs = _load_inputs(year, suppliers, declarant, prices, defaults_workbook, say)
+    year_inputs = options.load(year, inputs.table)
     with output_folder(folder, OUTPUT_NAMES) as staging:
         say(f"assessing the customs lines of {path}")
         assessment = assess_file(
@@ -468,6 +567,7 @@ def run_assess(
             accept_unverified=accept_unverified,
             progress=progress,
             export=export,
+            inputs=year_inputs,
         )
         _write_declaration(assessment, staging, say)
     say("done")
