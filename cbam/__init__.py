@@ -27,7 +27,7 @@ from cbam.errors import (
 
 if TYPE_CHECKING:
     from cbam import suppliers
-    from cbam.declaration.assess import assess
+    from cbam.declaration.assess import assess, assess_by_importer
     from cbam.declaration.cost import LineCost, cost_line
     from cbam.declaration.declarant import DeclarantFile, load_declarant
     from cbam.declaration.model import Assessment, ImportLine, SupplierValue
@@ -56,6 +56,7 @@ __version__ = "0.1.0"
 #: public name -> module that defines it
 _LAZY: dict[str, str] = {
     "assess": "cbam.declaration.assess",
+    "assess_by_importer": "cbam.declaration.assess",
     "cost_line": "cbam.declaration.cost",
     "LineCost": "cbam.declaration.cost",
     "DeclarantFile": "cbam.declaration.declarant",
@@ -126,6 +127,7 @@ __all__ = [
     "UnknownCountryError",
     "__version__",
     "assess",
+    "assess_by_importer",
     "benchmark",
     "build_qreport",
     "compute_see",

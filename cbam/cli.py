@@ -16,12 +16,16 @@ import threading
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cbam import __version__
 from cbam.errors import CbamError, InputError, clip
 from cbam.files import refuse_overwrite, supplier_files
 from cbam.jsonout import decimal_text, dumps
+
+if TYPE_CHECKING:
+    from cbam.declaration.model import Assessment, DeMinimis
+    from cbam.job import ImportersRun
 
 Handler = Callable[[argparse.Namespace], "Output"]
 
@@ -255,8 +259,7 @@ def _basis_text(basis: str, rule: str) -> str:
 
 def cmd_assess(args: argparse.Namespace) -> Output:
     from cbam.formats.imports import export_format
-    from cbam.goods import is_electricity
-    from cbam.job import YearOptions, run_assess
+    from cbam.job import ImportersRun, YearOptions, run_assess
 
     export = export_format(args.columns, args.mass_unit, True if args.decimal_comma else None)
     options = YearOptions(
@@ -285,10 +288,18 @@ def cmd_assess(args: argparse.Namespace) -> Output:
         export=export,
         options=options,
     )
-    assessment = run.assessment
+    if isinstance(run, ImportersRun):
+        return Output(run.summary(), _importers_text(run))
+    text = _assessment_text(run.assessment)
+    text += "\n\nwrote: " + ", ".join(str(p) for p in run.outputs)
+    return Output(run.summary(), text)
+
+
+def _assessment_text(assessment: Assessment) -> str:
+    """The screen of one assessment: a row per good, the totals, counts, de minimis, notes."""
+    from cbam.goods import is_electricity
+
     totals = assessment.totals
-    paths = run.outputs
-    document = run.summary()
     rows: list[tuple[Any, ...]] = []
     for g in assessment.goods:
         mass = fixed(g.net_mass, 3)
@@ -347,15 +358,65 @@ def cmd_assess(args: argparse.Namespace) -> Output:
     text += "\nbasis_reason (lines): " + ", ".join(
         f"{k} {v}" for k, v in assessment.basis_reasons.items()
     )
-    dm = assessment.de_minimis
-    counted, threshold = fixed(dm.net_mass_counted, 3), fixed(dm.threshold_t, 0)
-    text += f"\n\nde minimis: {counted} t counted against {threshold} t -> " + (
-        "EXEMPT (hydrogen and electricity stay in scope)" if dm.exempt else "in scope"
-    )
+    text += "\n\nde minimis: " + _de_minimis_text(assessment.de_minimis)
     if assessment.notes:
         text += "\n\nnotes:\n" + "\n".join(f"- {n}" for n in assessment.notes)
-    text += "\n\nwrote: " + ", ".join(str(p) for p in paths)
-    return Output(document, text)
+    return text
+
+
+def _de_minimis_text(dm: DeMinimis) -> str:
+    counted, threshold = fixed(dm.net_mass_counted, 3), fixed(dm.threshold_t, 0)
+    return f"{counted} t counted against {threshold} t -> " + (
+        "EXEMPT (hydrogen and electricity stay in scope)" if dm.exempt else "in scope"
+    )
+
+
+def _importers_text(run: ImportersRun) -> str:
+    """The screen of a file of several importers: each importer's screen, then a table of the
+    importers with their totals and de minimis status and the totals over all."""
+    document = run.summary()
+    parts = []
+    for one in run.importers:
+        assessment = one.assessment
+        folder = one.outputs[0].parent
+        parts.append(
+            f"== importer {assessment.importer} ({assessment.lines} lines) -> {folder}\n\n"
+            + _assessment_text(assessment)
+        )
+    rows: list[tuple[Any, ...]] = []
+    for one in run.importers:
+        t, dm = one.assessment.totals, one.assessment.de_minimis
+        rows.append(
+            (
+                one.assessment.importer,
+                one.assessment.lines,
+                fixed(t.net_mass, 3),
+                fixed(t.electricity_mwh, 3),
+                fixed(t.certificates, 2),
+                fixed(t.cost_eur, 2),
+                "EXEMPT" if dm.exempt else "in scope",
+            )
+        )
+    t = document["totals"]
+    rows.append(
+        (
+            "TOTAL",
+            document["lines"],
+            fixed(t["net_mass"], 3),
+            fixed(t["electricity_mwh"], 3),
+            fixed(t["certificates"], 2),
+            fixed(t["cost_eur"], 2),
+            "",
+        )
+    )
+    headers = ["importer", "lines", "net mass t", "electricity MWh", "certificates", "cost EUR"]
+    summary = table([*headers, "de minimis"], rows)
+    parts.append(
+        f"== {len(run.importers)} importers (the de minimis threshold applies to each, "
+        "Reg. (EU) 2023/956 Art. 2a(1))\n\n" + summary
+    )
+    folders = ", ".join(f"{one.outputs[0].parent}/" for one in run.importers)
+    return "\n\n".join(parts) + f"\n\nwrote the four files of each importer into: {folders}"
 
 
 def cmd_qreport(args: argparse.Namespace) -> Output:

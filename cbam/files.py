@@ -275,8 +275,40 @@ def folder_lock(target: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _entries(folder: Path) -> Iterator[tuple[str, bool]]:
+    """Every entry below ``folder``: its path relative to it (``a/b``) and whether it is a
+    folder (never a link: links are not followed); a folder before what it holds."""
+    for top, folders, files in os.walk(folder):
+        base = Path(top).relative_to(folder)
+        folders.sort()
+        for name in folders:
+            yield (base / name).as_posix(), True
+        for name in sorted(files):
+            yield (base / name).as_posix(), False
+
+
+def files_below(folder: str | os.PathLike[str]) -> list[Path]:
+    """Every file (or link) below ``folder``, at any depth; none when it is not a folder.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_text_atomic(folder / "DE1" / "lines.csv", "")
+    >>> [p.relative_to(folder).as_posix() for p in files_below(folder)]
+    ['DE1/lines.csv']
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    return [root / name for name, is_folder in _entries(root) if not is_folder]
+
+
 def _foreign(target: Path, names: Sequence[str]) -> list[str]:
-    """Entries of an existing output folder that no cbam run wrote there."""
+    """Entries of an existing output folder that no cbam run wrote there (at any depth).
+
+    What a run wrote is ``names`` (the files of a run in the folder itself) and what the
+    folder's :data:`MARKER` lists: every entry's path, ``DE123/lines.csv`` in an importer's
+    folder. An entry not named is reported, not what it holds.
+    """
     if not target.is_dir():
         return []
     ours = set(names) | {MARKER}
@@ -284,7 +316,13 @@ def _foreign(target: Path, names: Sequence[str]) -> list[str]:
     if marker.is_file():
         with contextlib.suppress(OSError, UnicodeDecodeError):
             ours |= set(marker.read_text(encoding="utf-8").splitlines())
-    return sorted(p.name for p in target.iterdir() if p.name not in ours)
+    foreign: list[str] = []
+    for name, _ in _entries(target):
+        if any(name.startswith(f"{outer}/") for outer in foreign):
+            continue
+        if name not in ours:
+            foreign.append(name)
+    return foreign
 
 
 def _folder_mode(target: Path) -> int:
@@ -307,8 +345,9 @@ def output_folder(out: str | os.PathLike[str], names: Sequence[str]) -> Iterator
 
     A second run into the same folder is refused while the first holds its lock; leftovers of
     a killed run are removed by the next one. ``out`` may hold only what cbam runs wrote there
-    (``names``, or what its :data:`MARKER` file lists): anything else -- the user's own files --
-    makes the run refuse, since the whole folder is replaced.
+    (``names``, or what its :data:`MARKER` file lists, in subfolders too: ``cbam assess`` of
+    several importers writes ``out/<EORI>/``): anything else -- the user's own files, at any
+    depth -- makes the run refuse, since the whole folder is replaced.
 
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "out"
@@ -334,7 +373,7 @@ def output_folder(out: str | os.PathLike[str], names: Sequence[str]) -> Iterator
         try:
             os.chmod(staging, _folder_mode(target))
             yield staging
-            written = sorted(p.name for p in staging.iterdir() if p.name != MARKER)
+            written = [name for name, _ in _entries(staging) if name != MARKER]
             write_text_atomic(staging / MARKER, "".join(f"{n}\n" for n in written))
             publish(staging, target)
         except BaseException:

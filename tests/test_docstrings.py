@@ -40,6 +40,7 @@ LAW = (
     "LineCost",
     "SupplierValue",
     "assess",
+    "assess_by_importer",
     "benchmark",
     "compute_see",
     "cost_line",

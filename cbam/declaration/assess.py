@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal, localcontext
 from types import GeneratorType
 from typing import TYPE_CHECKING, Any
 
-from cbam.codes import validate_cn, validate_country
+from cbam.codes import validate_cn, validate_country, validate_eori
 from cbam.declaration.engine import EXACT, Engine, LineSink, SupplierIndex, line_error
+from cbam.declaration.importers import ByImporter, OneImporter
 from cbam.declaration.model import ImportLine, SupplierValue
 from cbam.errors import CbamError, InputError
+from cbam.rules import check_year
 from cbam.values import check_identifier, figure, in_range, quarter_of
 
 if TYPE_CHECKING:
@@ -26,7 +28,15 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from cbam.declaration.model import Assessment
 
-__all__ = ["EXACT", "LineSink", "SupplierIndex", "assess", "check_line", "line_error"]
+__all__ = [
+    "EXACT",
+    "LineSink",
+    "SupplierIndex",
+    "assess",
+    "assess_by_importer",
+    "check_line",
+    "line_error",
+]
 
 _FIGURES = ("net_mass", "supplementary_units", "clinker_content", "nitrogen_content")
 _TEXTS = ("installation_id", "route", "procedure", "line_id", "supplier")
@@ -37,16 +47,21 @@ def _plain_figure(value: object) -> bool:
     return type(value) is Decimal and value.is_finite() and value >= 0 and in_range(value)
 
 
+_VALIDATE = {"cn": validate_cn, "country": validate_country, "importer_eori": validate_eori}
+
+
 def _codes(line: ImportLine, known: dict[Any, str]) -> dict[str, Any]:
-    """The CN code and country of a line, normalised (each distinct text checked once)."""
+    """The CN code, country and importer of a line, normalised (each distinct text checked once)."""
     changes: dict[str, Any] = {}
-    for field in ("cn", "country"):
+    for field in ("cn", "country", "importer_eori"):
         text = getattr(line, field)
+        if text is None and field == "importer_eori":
+            continue
         key = (field, text)
         found = known.get(key)
         if found is None:
             if isinstance(text, str):
-                found = validate_cn(text) if field == "cn" else validate_country(text)
+                found = _VALIDATE[field](text)
             elif field == "cn" and type(text) is int:
                 found = validate_cn(text)
             else:
@@ -99,7 +114,8 @@ def check_line(line: object, year: int, known: dict[Any, str] | None = None) -> 
     ``Decimal(str(x))``), finite, not negative and within range; shares at most 1; the year
     the assessed one, the quarter 1-4 and the date within both; CN code and country valid
     (normalised: ``"7208 10 00"`` becomes ``"72081000"``); ids and names without control
-    characters or a formula's first character. ``known`` remembers the codes already checked.
+    characters or a formula's first character; an importer a valid EORI number (normalised:
+    ``"de 123"`` becomes ``"DE123"``). ``known`` remembers the codes already checked.
 
     Parameters
     ----------
@@ -221,16 +237,19 @@ def assess(
     Assessment
         Totals in t CO2e and EUR (exact sums of the line results, never rounded), one result
         per good (CN code x origin x route x installation x basis) with its audit trail, the
-        de minimis finding, the quarterly holding and the 2026-2034 cost trajectory.
+        de minimis finding, the quarterly holding and the 2026-2034 cost trajectory;
+        ``importer`` is the EORI number the lines name (None when they name none).
 
     Raises
     ------
     InputError
         A line that cannot be assessed (not a CBAM good, EU origin, unknown route...), a float,
         negative, non-finite or out-of-range figure, a line of another year, a quarter outside
-        1-4 (:func:`check_line`), an iterator that was already read: the message names the row
-        and the column. Results never depend on the caller's :mod:`decimal` context: the library
-        computes in its own (:data:`EXACT`).
+        1-4 (:func:`check_line`), an iterator that was already read, a line of another importer
+        than the lines before it (the threshold is per importer, Art. 2a(1): use
+        :func:`assess_by_importer`): the message names the row and the column. Results never
+        depend on the caller's :mod:`decimal` context: the library computes in its own
+        (:data:`EXACT`).
 
     Examples
     --------
@@ -257,5 +276,105 @@ def assess(
             sink=sink,
             accept_unverified=accept_unverified,
         )
-        engine.add_lines(_checked(lines, engine.year))
-        return engine.finish(scenario_prices=scenarios, declarant=declarant)
+        check = OneImporter("for lines of several importers use cbam.assess_by_importer")
+        engine.add_lines(check.lines(_checked(lines, engine.year)))
+        result = engine.finish(scenario_prices=scenarios, declarant=declarant)
+        return result if check.eori is None else result.model_copy(update={"importer": check.eori})
+
+
+#: Why :func:`assess_by_importer` refuses a line without an importer.
+_NO_IMPORTER = (
+    "is empty; assess_by_importer needs the importer of every line (the lines of one importer "
+    "without an EORI number: use cbam.assess)"
+)
+
+
+def assess_by_importer(
+    lines: Iterable[ImportLine],
+    year: int,
+    *,
+    suppliers: Iterable[SupplierValue] = (),
+    prices: PriceTable | None = None,
+    cscf: Decimal = Decimal(1),
+    scenario_prices: Sequence[Decimal] = (),
+    declarant: dict[str, str] | None = None,
+    defaults_table: DefaultValueTable | None = None,
+    sinks: Callable[[str], LineSink | None] | None = None,
+    accept_unverified: bool = False,
+) -> dict[str, Assessment]:
+    """Assess the customs lines of several importers: one :func:`assess` per importer.
+
+    The 50 t de minimis threshold applies to each importer's net mass of the year, never to
+    the lines pooled (Reg. (EU) 2023/956 Art. 2a(1): "aggregated per importer and per calendar
+    year"; Recital 7), and so do the quarterly holding (Art. 22(2)) and the declaration: an
+    indirect customs representative declares for each represented importer the goods it
+    imported on that importer's behalf (Art. 5(2a)). Each line names its importer in
+    ``importer_eori``; the lines of each importer give exactly what :func:`assess` gives for
+    them alone (certificates in t CO2e, cost in EUR), with :attr:`Assessment.importer` set.
+
+    Parameters
+    ----------
+    lines : iterable of ImportLine
+        The customs lines, each naming its importer (``importer_eori``, an EORI number); net
+        mass in t (MWh for electricity).
+    year : int
+        The import year assessed (2026 onwards); every line must belong to it.
+    suppliers, prices, cscf, scenario_prices, declarant, defaults_table, accept_unverified
+        As for :func:`assess`; the same for every importer (``declarant``: who files, e.g. the
+        indirect customs representative).
+    sinks : callable, optional
+        Called once per importer with its EORI number, when its first line comes; returns the
+        sink of that importer's lines (as :func:`assess`'s ``sink``) or None.
+
+    Returns
+    -------
+    dict of str to Assessment
+        One assessment per importer, keyed by EORI number in the order in which the importers
+        first appear; empty when there are no lines.
+
+    Raises
+    ------
+    InputError
+        As :func:`assess`; and a line without an importer (naming its row): the lines of one
+        importer without an EORI number go to :func:`assess`.
+
+    Examples
+    --------
+    Two importers of 30 t of Chinese grey clinker each: 60 t pooled would exceed the threshold,
+    but each importer's 30 t do not, so neither owes certificates (Art. 2a(1)).
+
+    >>> from decimal import Decimal
+    >>> import cbam
+    >>> def line(row, eori):
+    ...     return cbam.ImportLine(row=row, cn="25231000", country="CN", net_mass=Decimal(30),
+    ...                            year=2026, quarter=1, route="A", importer_eori=eori)
+    >>> results = cbam.assess_by_importer([line(2, "DE123456789"), line(3, "NL987654321")], 2026)
+    >>> {eori: (r.de_minimis.exempt, r.totals.certificates) for eori, r in results.items()}
+    {'DE123456789': (True, Decimal('0')), 'NL987654321': (True, Decimal('0'))}
+    >>> cbam.assess([line(2, None), line(3, None)], 2026).de_minimis.exempt  # pooled: wrong
+    False
+    """
+    with localcontext(EXACT):
+        cscf = figure(cscf, "cscf")
+        scenarios = [figure(price, "scenario_prices") for price in scenario_prices]
+        values = tuple(suppliers)
+
+        def make(eori: str) -> Engine:
+            return Engine(
+                year,
+                suppliers=values,
+                prices=prices,
+                cscf=cscf,
+                defaults_table=defaults_table,
+                sink=sinks(eori) if sinks is not None else None,
+                accept_unverified=accept_unverified,
+            )
+
+        router = ByImporter(make, empty=_NO_IMPORTER)
+        router.add_lines(_checked(lines, check_year(year)))
+        return {
+            eori: engine.finish(scenario_prices=scenarios, declarant=declarant).model_copy(
+                update={"importer": eori}
+            )
+            for eori, engine in router.engines.items()
+        }

@@ -416,7 +416,13 @@ class Assessment(BaseModel):
     year : int
         The assessed import year.
     declarant : dict of str to str
-        EORI, name and country of the declarant, when a declarant file was given.
+        EORI, name and country of the declarant, when a declarant file was given: who files
+        the declaration (the importer, or an indirect customs representative).
+    importer : str or None
+        The importer whose lines were assessed (EORI number, the lines' ``importer_eori``):
+        the person on whose behalf an indirect customs representative declares (Reg. (EU)
+        2023/956 Art. 3(15), Art. 5(2a)); the threshold is per importer (Art. 2a(1)). None
+        when the lines name no importer.
     cscf : Decimal
         Cross-sectoral correction factor used (Directive 2003/87/EC Art. 10a(5)).
     totals : Totals
@@ -476,6 +482,8 @@ class Assessment(BaseModel):
 
     year: int
     declarant: dict[str, str] = Field(default_factory=dict)
+    importer: str | None = None
+    """The importer (EORI number) whose lines were assessed; None when they name none."""
     cscf: Decimal
     totals: Totals
     de_minimis: DeMinimis

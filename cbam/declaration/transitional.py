@@ -32,6 +32,7 @@ from typing import Literal
 from cbam import goods as catalogue
 from cbam.codes import check_origin
 from cbam.declaration.engine import SupplierIndex
+from cbam.declaration.importers import OneImporter
 from cbam.declaration.model import ImportLine, SupplierValue
 from cbam.errors import CbamError, InputError
 from cbam.reference.defaults import DefaultValue
@@ -207,6 +208,13 @@ class _Aggregator:
         return found
 
 
+#: Why the lines of a quarterly report name one importer.
+_ONE_REPORT = (
+    "a quarterly report names one importer (its Importer element, QReport v23.00): "
+    "give each importer's lines their own report"
+)
+
+
 def aggregate_quarter(
     lines: Iterable[ImportLine],
     year: int,
@@ -244,14 +252,17 @@ def aggregate_quarter(
     ------
     InputError
         A line outside the quarter, from the EU or an exempt country, not a CBAM good, or
-        without values when ``defaults="none"`` (file, row and field named).
+        without values when ``defaults="none"``; a line of another importer (``importer_eori``)
+        than the lines before it: one report per importer (file, row and field named).
     """
     aggregator = _Aggregator(year, quarter, suppliers, defaults, default_procedure)
-    for line in lines:
-        try:
+    row = None
+    try:
+        for line in OneImporter(_ONE_REPORT).lines(lines):
+            row = line.row
             aggregator.add(line)
-        except CbamError as exc:
-            raise exc.located(source=source, location=f"row {line.row}") from None
+    except CbamError as exc:
+        raise exc.located(source=source, location=f"row {row}" if row else None) from None
     return TransitionalQuarter(
         year=year,
         quarter=quarter,

@@ -81,6 +81,8 @@ def write_declaration_json(assessment: Assessment, path: str | os.PathLike[str])
         "generator": _generator(),
     }
     document.update({name: getattr(assessment, name) for name in type(assessment).model_fields})
+    if assessment.importer is None:  # the lines name no importer: the file of before
+        del document["importer"]
     document.update(
         cscf=rounding.CSCF(assessment.cscf),
         totals=rounding.rounded_fields(assessment.totals, rounding.TOTALS),
@@ -257,6 +259,10 @@ def _head_elements(assessment: Assessment) -> Iterator[etree._Element]:
     for key, value in assessment.declarant.items():
         etree.SubElement(declarant, "Entry", key=key).text = value
     yield declarant
+    if assessment.importer is not None:
+        importer = _element("Importer")
+        importer.text = assessment.importer
+        yield importer
     cscf = _element("CSCF")
     cscf.text = _figure(rounding.CSCF(assessment.cscf))
     yield cscf
@@ -635,6 +641,11 @@ def _entries(element: etree._Element) -> dict[str, str]:
     return {str(child.get("key")): child.text or "" for child in _children(element)}
 
 
+def _optional_text(root: etree._Element, name: str) -> str | None:
+    found = root.find(_q(name))
+    return None if found is None else found.text
+
+
 def read_declaration_xml(path: str | os.PathLike[str]) -> Assessment:
     """Read a ``declaration.xml`` of this library back into an :class:`Assessment`.
 
@@ -661,6 +672,7 @@ def read_declaration_xml(path: str | os.PathLike[str]) -> Assessment:
     body: dict[str, Any] = {
         "year": _find(root, "ReportingYear").text,
         "declarant": _entries(_find(root, "Declarant")),
+        "importer": _optional_text(root, "Importer"),
         "cscf": _find(root, "CSCF").text,
         "lines": _find(root, "LineCount").text,
         "totals": _fields(_find(root, "Totals"), _TOTAL_FIELDS),

@@ -328,6 +328,8 @@ class _Page:
     def of(cls, assessment: Assessment) -> _Page:
         name = assessment.declarant.get("name")
         title = f"CBAM assessment {assessment.year}" + (f" - {name}" if name else "")
+        if assessment.importer is not None:
+            title += f" - importer {assessment.importer}"
         header = f"&L&8{_header_footer_text(title)[:150]}&R&8&A, page &P of &N"
         datasets = "Datasets: " + "; ".join(dataset_names(assessment.datasets))
         room = _HEADER_FOOTER - len("&L&7")
@@ -947,6 +949,15 @@ def _summary_head(items: _Items, assessment: Assessment, lines_note: str | None)
     items.item("Year of import", assessment.year, None, "0")
     for key, value in assessment.declarant.items():
         items.item(f"Declarant: {key}", value)
+    if assessment.importer is not None:
+        items.item(
+            "Importer (EORI)",
+            assessment.importer,
+            note="the importer whose customs lines these are: the de minimis threshold, the "
+            "holding and every figure here are this importer's (Reg. (EU) 2023/956 Art. 2a(1)); "
+            "the declarant files on its behalf when it is an indirect customs representative "
+            "(Art. 5(2a))",
+        )
     items.item(
         "CSCF",
         rounding.CSCF(assessment.cscf),
