@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from cbam.declaration.cost import LineCost, cost_line
     from cbam.declaration.declarant import DeclarantFile, load_declarant
     from cbam.declaration.model import Assessment, ImportLine, SupplierValue
+    from cbam.declaration.year_inputs import YearInputs
     from cbam.formats.imports import read_imports
     from cbam.formats.installation_files import load_suppliers
     from cbam.formats.qreport import build_qreport, read_qreport, validate_qreport, write_qreport
@@ -63,6 +64,7 @@ _LAZY: dict[str, str] = {
     "load_declarant": "cbam.declaration.declarant",
     "Assessment": "cbam.declaration.model",
     "SupplierValue": "cbam.declaration.model",
+    "YearInputs": "cbam.declaration.year_inputs",
     "load_suppliers": "cbam.formats.installation_files",
     "ImportLine": "cbam.declaration.model",
     "read_imports": "cbam.formats.imports",
@@ -125,6 +127,7 @@ __all__ = [
     "SupplierValue",
     "UnknownCNCodeError",
     "UnknownCountryError",
+    "YearInputs",
     "__version__",
     "assess",
     "assess_by_importer",

@@ -22,11 +22,10 @@ from cbam.rules import check_year
 from cbam.values import check_identifier, figure, in_range, quarter_of
 
 if TYPE_CHECKING:
+    from cbam.declaration.model import Assessment
+    from cbam.declaration.year_inputs import YearInputs
     from cbam.reference.defaults import DefaultValueTable
     from cbam.reference.prices import PriceTable
-
-if TYPE_CHECKING:
-    from cbam.declaration.model import Assessment
 
 __all__ = [
     "EXACT",
@@ -191,6 +190,7 @@ def assess(
     defaults_table: DefaultValueTable | None = None,
     sink: LineSink | None = None,
     accept_unverified: bool = False,
+    inputs: YearInputs | None = None,
 ) -> Assessment:
     """Assess a year of customs lines: embedded emissions, free allocation, certificates, cost.
 
@@ -231,6 +231,12 @@ def assess(
         Let actual values without a satisfactory verification, or of another reporting period,
         be used: the result is then an estimate (``Assessment.estimate``, every line and good
         say so) and may not be declared.
+    inputs : YearInputs, optional
+        The year's other inputs (:class:`cbam.declaration.year_inputs.YearInputs`): the price
+        basis of the cost (Art. 21; by default the quarter of importation in 2026, an assumed
+        yearly price from 2027, flagged), last year's surrendered certificates for the
+        quarterly holding (Art. 22(2)(b)), and the exchange rates, default carbon prices and
+        prices paid per installation that a carbon price paid abroad needs (Art. 9).
 
     Returns
     -------
@@ -275,6 +281,7 @@ def assess(
             defaults_table=defaults_table,
             sink=sink,
             accept_unverified=accept_unverified,
+            inputs=inputs,
         )
         check = OneImporter("for lines of several importers use cbam.assess_by_importer")
         engine.add_lines(check.lines(_checked(lines, engine.year)))
@@ -301,6 +308,7 @@ def assess_by_importer(
     defaults_table: DefaultValueTable | None = None,
     sinks: Callable[[str], LineSink | None] | None = None,
     accept_unverified: bool = False,
+    inputs: YearInputs | None = None,
 ) -> dict[str, Assessment]:
     """Assess the customs lines of several importers: one :func:`assess` per importer.
 
@@ -319,7 +327,7 @@ def assess_by_importer(
         mass in t (MWh for electricity).
     year : int
         The import year assessed (2026 onwards); every line must belong to it.
-    suppliers, prices, cscf, scenario_prices, declarant, defaults_table, accept_unverified
+    suppliers, prices, cscf, scenario_prices, declarant, defaults_table, accept_unverified, inputs
         As for :func:`assess`; the same for every importer (``declarant``: who files, e.g. the
         indirect customs representative).
     sinks : callable, optional
@@ -368,6 +376,7 @@ def assess_by_importer(
                 defaults_table=defaults_table,
                 sink=sinks(eori) if sinks is not None else None,
                 accept_unverified=accept_unverified,
+                inputs=inputs,
             )
 
         router = ByImporter(make, empty=_NO_IMPORTER)

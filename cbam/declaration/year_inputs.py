@@ -44,6 +44,20 @@ class YearInputs:
         The Commission's yearly default carbon prices (Art. 9(4)).
     carbon_prices_paid : InstallationCarbonPrices, optional
         Carbon prices paid per installation (per tonne of good).
+
+    Examples
+    --------
+    100 t of Indian hot-rolled steel imported in 2027, costed at a flat EUR 80 per certificate
+    (Art. 20(4): the price of the week of purchase, which the user estimates):
+
+    >>> from decimal import Decimal
+    >>> import cbam
+    >>> from cbam.declaration.price_basis import FlatPrice
+    >>> line = cbam.ImportLine(row=2, cn="72081000", country="IN", net_mass=Decimal(100),
+    ...                        year=2027, quarter=1)
+    >>> result = cbam.assess([line], 2027, inputs=YearInputs(price_basis=FlatPrice(Decimal(80))))
+    >>> result.totals.cost_eur == result.totals.certificates * 80, result.price_basis
+    (True, 'flat price of EUR 80 per certificate given by the user')
     """
 
     price_basis: PriceBasis | None = None

@@ -832,6 +832,9 @@ LINE_COLUMNS: tuple[_Column, ...] = (
     _Column.number("Price (EUR per certificate)", 11, EUR),
     _Column.number(COST, 13, EUR),
     _Column("Exempt (de minimis)", 9),
+    _Column("Customs rule", 14),
+    _Column.code("Declared CN code", 10),
+    _Column.code("Price basis", 12),
 )
 
 
@@ -858,6 +861,9 @@ def _line_values(line: LineResult) -> list[Any]:
         round_eur(line.price),
         round_eur(line.cost_eur),
         line.exempt_de_minimis,
+        line.procedure_rule,
+        line.declared_cn,
+        line.price_basis,
     ]
 
 
@@ -993,7 +999,16 @@ def _summary_totals(items: _Items, assessment: Assessment, total: _Sums) -> None
         QUANTITY,
         "each good floored at zero, never netted across goods",
     )
-    items.item("Cost", t["cost_eur"], "EUR", EUR, "each line at its pricing period's price")
+    items.item("Cost", t["cost_eur"], "EUR", EUR, f"price basis: {assessment.price_basis}")
+    if assessment.carbon_price_reference is not None:
+        items.item(
+            "Reference price for carbon prices paid",
+            rounding.REFERENCE_PRICE(assessment.carbon_price_reference),
+            "EUR per certificate",
+            EUR,
+            "carbon prices paid abroad divided by it (Art. 9; the highest price known for the "
+            "year, as the draft implementing act under Art. 9(5) is not adopted)",
+        )
     items.item(
         "Certificates at default values",
         figures[AT_DEFAULT],
@@ -1034,10 +1049,24 @@ def _summary_holding(items: _Items, assessment: Assessment) -> None:
     items.item("Hydrogen, always in scope", d["net_mass_always_in_scope"], "t", QUANTITY)
     items.item("Electricity, always in scope", d["electricity_mwh"], "MWh", QUANTITY)
     items.item("De minimis exempt", assessment.de_minimis.exempt)
-    items.section("Quarterly holding (Art. 22(2)): default values without their mark-up")
+    items.item("Threshold exceeded in", assessment.de_minimis.exceeded_in or "-")
+    due = assessment.de_minimis.holding_due_by
+    items.item(
+        "Holding first due by",
+        due.isoformat() if due else "-",
+        note="the end of the quarter after the one in which the threshold was exceeded "
+        "(Art. 22(2a)); none in 2026 (no holding before 2027)",
+    )
+    if assessment.procedures:
+        items.section("Customs procedures (Reg. (EU) 2023/956 Arts. 3(4), 6(3)-(5))")
+        for rule, count in assessment.procedures.items():
+            items.item(f"{rule}: lines", count.lines, "lines", INTEGER)
+            items.item(f"{rule}: net mass", round_figure(count.net_mass), "t", QUANTITY)
+    items.section("Quarterly holding (Art. 22(2), (2a))")
     basis = (
-        "Art. 22(2)(a): default values without their mark-up where defaults are used, actual "
-        "values where supplier data are used"
+        "Art. 22(2)(a): each good's default value without mark-up (also for goods valued with "
+        "supplier data), less its free allocation, floored per good; (b): certificates per "
+        "tonne surrendered for the same CN code and origin in last year's declaration"
     )
     for q in assessment.quarters:
         f = rounding.rounded_fields(q, rounding.QUARTER)
@@ -1066,8 +1095,10 @@ def _summary_holding(items: _Items, assessment: Assessment) -> None:
             f["certificates_to_hold"],
             "certificates",
             QUANTITY,
-            "share x (embedded emissions to date - free allocation to date)",
+            "share x sum over the goods due of max(0, emissions to date - free allocation)",
         )
+        items.item(f"{q.quarter} basis", q.basis or "-", note=basis)
+        items.item(f"{q.quarter} due by", q.due_by.isoformat() if q.due_by else "-")
 
 
 def _write_summary(
