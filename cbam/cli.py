@@ -238,6 +238,7 @@ def cmd_cost(args: argparse.Namespace) -> Output:
     headers = ["year", "basis", "SEE used", "embedded", "free alloc.", "certificates", "price"]
     text = table([*headers, "cost EUR"], rows)
     notes = sorted({step.note for r in results for step in r.audit if step.note})
+    notes += sorted({f"price basis {r.year}: {r.price_basis}" for r in results if r.price_basis})
     if notes:
         text += "\n\nnotes:\n" + "\n".join(f"- {n}" for n in notes)
     document: Any = summaries[0] if len(summaries) == 1 else {"years": summaries}

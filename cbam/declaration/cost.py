@@ -83,6 +83,8 @@ class LineCost(BaseModel):
         The price's period (``2026Q3``, ``2027-W05`` or a year).
     price_is_assumption : bool
         True when the price is not a published or supplied price for the period.
+    price_basis : str
+        How the price was found, in words (:func:`price_basis_text`).
     cost_eur : Decimal or None
         certificates x price, EUR, unrounded.
     audit : tuple of AuditStep
@@ -135,6 +137,7 @@ class LineCost(BaseModel):
     route_basis: str = "none"
     basis_reason: str = "given"
     estimate: bool = False
+    price_basis: str = ""
 
     def summary(self) -> dict[str, object]:
         """The ``cbam cost --json`` object (interfaces.md section 2); cost rounded to the cent."""
@@ -162,6 +165,7 @@ class LineCost(BaseModel):
             "price": self.price,
             "price_period": self.price_period,
             "price_is_assumption": self.price_is_assumption,
+            "price_basis": self.price_basis,
             "cost_eur": None if self.cost_eur is None else cert.round_eur(self.cost_eur),
             "audit": [step.model_dump() for step in self.audit],
         }
@@ -281,7 +285,33 @@ def cost_line(
         )
         resolved = _price(price, prices, year)
         line = _line_cost(valuation, mass, carbon_price_deduction, resolved)
+        line = line.model_copy(update={"price_basis": price_basis_text(resolved, year)})
         return _with_status(line, valuation, status, "given" if see_direct is not None else None)
+
+
+def price_basis_text(price: CertificatePrice, year: int) -> str:
+    """What the price of one line of ``cbam cost`` stands for (Reg. (EU) 2023/956 Arts. 20(4), 21).
+
+    A line without an import date has no pricing period of its own: 2026 goods are priced at
+    the quarter of importation (Art. 21(1a)), later ones at the week of purchase (Art. 20(4)).
+
+    >>> from decimal import Decimal
+    >>> given = CertificatePrice(period="2027", value=Decimal(80), source="given by the user")
+    >>> price_basis_text(given, 2027)
+    'flat price of EUR 80 per certificate given by the user'
+    """
+    if price.source == "given by the user":
+        return f"flat price of EUR {price.value} per certificate given by the user"
+    why = price.note or price.source
+    if year == 2026:
+        return (
+            f"{why}; 2026 goods are priced at the quarter of importation (Art. 21(1a)): give "
+            "that quarter's price with --price"
+        )
+    return (
+        f"{why}; certificates are bought at the price of the week of purchase (Art. 20(4)): "
+        "give your expected price with --price" + (" (assumed)" if price.assumption else "")
+    )
 
 
 def _with_status(
