@@ -163,6 +163,7 @@ def opencbam(imports: Path, out: Path) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     same_arithmetic = 0
     see_differs = 0
+    sefa_differs: Counter[str] = Counter()
     three = Decimal("0.001")
     for line_id, cn, country, result in results:
         certificates, see_used, sefa, mass = ours[line_id]
@@ -175,7 +176,9 @@ def opencbam(imports: Path, out: Path) -> dict[str, Any]:
             see_differs += 1
         # The same arithmetic on opencbam's default value: isolates the data from the engine.
         again = max(Decimal(0), mass * result.see_obligation - mass * sefa)
-        if sefa == result.sefa and again.quantize(three, ROUND_HALF_UP) == result.certificates_due:
+        if sefa != result.sefa:
+            sefa_differs[f"{cn} {country}"] += 1
+        elif again.quantize(three, ROUND_HALF_UP) == result.certificates_due:
             same_arithmetic += 1
     return {
         "seconds": seconds,
@@ -185,6 +188,7 @@ def opencbam(imports: Path, out: Path) -> dict[str, Any]:
         "same_arithmetic": same_arithmetic,
         "see_differs": see_differs,
         "differ": dict(differ.most_common()),
+        "sefa_differs": dict(sefa_differs.most_common()),
         "failed": dict(failed.most_common()),
     }
 
@@ -430,9 +434,12 @@ def _markdown(table: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "workbook's mark-up column, which is rounded to 3 decimals (CN 7318 15 42 China: "
         "7.013), while cbam applies the mark-up to the total as IR 2025/2621 prescribes "
         "(6.375 x 1.10 = 7.0125); fertilisers (1.374 vs 1.3736) and some countries (South "
-        "Korea 7208 10 00: 2.330 vs 2.3303238090) likewise. The SEFA agrees on every good "
-        "checked. opencbam refuses CN 2523 10 00 without a clinker route and electricity "
-        "without its own licensed emission factors.",
+        "Korea 7208 10 00: 2.330 vs 2.3303238090) likewise. The SEFA differs only for cement "
+        "(2523 29 00): the cement benchmark counts per tonne of clinker contained (IR "
+        "2025/2547 Art. 4(5)), and the generated lines give no `clinker_content`, so cbam "
+        "gives them no free allocation (conservative, noted) where opencbam applies the "
+        "benchmark to the cement's own mass. opencbam refuses CN 2523 10 00 without a clinker "
+        "route and electricity without its own licensed emission factors.",
         "",
     ]
     for row in table:
@@ -450,6 +457,9 @@ def _markdown(table: list[dict[str, Any]], args: argparse.Namespace) -> str:
             f"{o['compared']:,} compared lines."
         )
     last = next((r["opencbam"] for r in reversed(table) if r.get("opencbam")), None)
+    if last and last.get("sefa_differs"):
+        lines += ["", "Lines whose SEFA differs, by good (largest run):", ""]
+        lines += [f"- {good}: {count:,} lines" for good, count in last["sefa_differs"].items()]
     if last:
         lines += ["", "Lines that differ, by good (largest run):", ""]
         lines += [f"- {good}: {count:,} lines" for good, count in last["differ"].items()]

@@ -43,10 +43,10 @@ def decimal_text(value: Decimal) -> str:
     ('1.529', '1000', '0')
     """
     text = str(value)  # positional for most figures, and fast
-    if "E" not in text and text[-1] != "0":
-        return text  # nothing to strip (the common case of a product or sum)
     if "E" in text:
         text = format(value, "f")  # positional, every digit (normalize() would round to 28)
+    elif text[-1] != "0":
+        return text  # nothing to strip
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text

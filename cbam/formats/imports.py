@@ -447,6 +447,13 @@ _ODD_ID = re.compile(
 )
 
 
+def _odd_id(line_id: str) -> bool:
+    """A line id the fast path leaves to the reference reading (letters and digits never are)."""
+    if len(line_id) <= MAX_NAME and line_id.isalnum():
+        return False
+    return _ODD_ID.search(line_id) is not None
+
+
 class LineReader:
     """Rows of cell texts -> :class:`ImportLine` objects, each distinct text validated once.
 
@@ -533,7 +540,7 @@ class LineReader:
                     if (
                         mass is not None
                         and (deduction is not None or not raw)
-                        and not (line_id and _ODD_ID.search(line_id))
+                        and not (line_id and _odd_id(line_id))
                     ):
                         cn, country, route, installation, supplier = good
                         procedure, units, clinker, nitrogen, produced, *who = other

@@ -14,8 +14,10 @@ Columns are the fields of ``LineResult`` in their declared order; booleans are `
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from operator import itemgetter
@@ -175,9 +177,12 @@ class LinesCsvWriter:
         if self._handle is None:
             raise InputError("lines.csv writer is not open", source=str(self.path))
         self._flush_batch()
-        with part.open(encoding="utf-8", newline="") as piece:
-            while block := piece.read(1 << 23):
-                self._handle.write(block)
+        # Bytes as they are: the part is UTF-8 written by a writer of this class.
+        self._handle.flush()
+        target = cast("io.TextIOWrapper", self._handle).buffer
+        with part.open("rb") as piece:
+            shutil.copyfileobj(piece, target, 1 << 23)
+        target.flush()
 
     def __enter__(self) -> LinesCsvWriter:
         return self.open()
