@@ -392,11 +392,11 @@ WHERE_THE_TIME_GOES = (
     "engine about 2.1 us (one small function per rule: EE, FAA, carbon price, N, cost, in a "
     "100-digit exact context), writing `lines.csv` about 3.4 us (29 columns, 226 MB for "
     "1,000,000 lines, 4.8 times the input's 47 MB that the floor writes back). The split "
-    "across two processes halves the wall time on two idle cores; a third of the ratio to the "
-    "floor is the size of `lines.csv`. Since the 2.4x of the first release, the line gained "
+    "across two processes halves the wall time on two idle cores; writing `lines.csv` is about "
+    "a third of the time per line. Since the 2.4x of the first release, the line gained "
     "the customs-procedure rule, the importer, the price basis, the route basis and the basis "
     "reason, and each rule moved into one function that every path calls (issue 12): the "
-    "1,000,000-line case is about 4x the floor on this machine, not 3x.",
+    "1,000,000-line case is 3.7x to 4.1x the floor on this machine, not 3x.",
     "",
     "With many goods, each good is valued once for the year and once for each year of the "
     "2027-2034 trajectory (nine valuations of about 0.1 ms), and `report.xlsx` (Goods and "
