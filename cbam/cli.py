@@ -360,6 +360,8 @@ def _assessment_text(assessment: Assessment) -> str:
         f"{k} {v}" for k, v in assessment.basis_reasons.items()
     )
     text += "\n\nde minimis: " + _de_minimis_text(assessment.de_minimis)
+    if assessment.price_basis:
+        text += "\nprice basis: " + assessment.price_basis
     if assessment.notes:
         text += "\n\nnotes:\n" + "\n".join(f"- {n}" for n in assessment.notes)
     return text
