@@ -17,7 +17,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cbam"
 MAX_CODE_LINES = 100
 
 
-def _code_lines(source: str, node: ast.AST) -> int:
+def _comment_lines(source: str) -> set[int]:
+    """The numbers of the lines that hold a comment (tokenized once per file)."""
+    return {
+        tok.start[0]
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    }
+
+
+def _code_lines(source: str, node: ast.AST, comments: set[int]) -> int:
     """Lines of ``node`` holding code: not blank, not only a comment, not its docstring."""
     first, last = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
     lines = source.splitlines()[first - 1 : last]
@@ -26,11 +35,6 @@ def _code_lines(source: str, node: ast.AST) -> int:
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         doc = body[0]
         skip.update(range(doc.lineno, (doc.end_lineno or doc.lineno) + 1))
-    comments = {
-        tok.start[0]
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-        if tok.type == tokenize.COMMENT
-    }
     count = 0
     for number, text in enumerate(lines, start=first):
         stripped = text.strip()
@@ -46,10 +50,11 @@ def _functions() -> list[tuple[str, int]]:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
+        comments = _comment_lines(source)
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}"
-                found.append((where, _code_lines(source, node)))
+                found.append((where, _code_lines(source, node, comments)))
     return found
 
 

@@ -113,8 +113,9 @@ def _expected(xlsx: Path) -> dict[str, dict[str, Decimal]]:
     return out
 
 
-@pytest.fixture
-def customs(tmp_path: Path) -> tuple[Path, Path]:
+@pytest.fixture(scope="module")
+def customs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    tmp_path = tmp_path_factory.mktemp("customs")
     lines = tmp_path / "customs.csv"
     lines.write_text(CUSTOMS, encoding="utf-8")
     prices = tmp_path / "prices.csv"
@@ -186,10 +187,13 @@ def test_plan_table_and_workbook_say_the_same(customs: tuple[Path, Path], tmp_pa
 # -- request --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def requested(customs: tuple[Path, Path], reference_dir: Path, tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def requested(
+    customs: tuple[Path, Path], reference_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The requests written once for the module's tests, which only read them."""
     lines, prices = customs
-    out = tmp_path / "requests"
+    out = tmp_path_factory.mktemp("requested") / "requests"
     code, document = _cli(
         "suppliers", "request", str(lines), "--year", "2026", "--prices", str(prices),
         "--template", str(reference_dir / "xlsx" / BLANK),
