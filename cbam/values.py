@@ -76,7 +76,6 @@ MAX_NAME = 255
 FIRST_YEAR, LAST_YEAR = 2026, 2100
 
 _PLAIN = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-_PLAIN_UNSIGNED = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _SEPARATORS = str.maketrans("", "", " \u00a0\u202f")
 _NOT_FINITE = {"nan", "snan", "inf", "infinity"}
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -186,7 +185,9 @@ def quick_figure(text: str) -> Decimal | None:
     >>> quick_figure("12.5"), quick_figure("1_5"), quick_figure("-1")
     (Decimal('12.5'), None, None)
     """
-    if not _PLAIN_UNSIGNED.fullmatch(text):
+    # ASCII digits with at most one point somewhere ("12", "12.5", "12.", ".5"): no sign,
+    # exponent, separator, underscore or non-ASCII digit, which Decimal() would accept.
+    if not (text.isascii() and text.replace(".", "", 1).isdigit()):
         return None
     value = Decimal(text)
     if len(text) <= MAX_DIGITS:

@@ -215,7 +215,7 @@ class LinesCsvWriter:
             due_text = cost_text = "0"
         cells = (
             row,
-            _csv_text(line_id) if line_id else "",
+            (line_id if line_id.isalnum() else _csv_text(line_id)) if line_id else "",
             text(mass),
             text(embedded),
             text(allocation),
