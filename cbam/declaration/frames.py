@@ -107,8 +107,8 @@ def plot_cost_trajectory(assessment: Assessment, ax: Any = None) -> Any:
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4))
     years = [y.year for y in assessment.trajectory]
-    # EUR millions on the axis (float-ok: plotting only; the figures stay Decimal elsewhere).
-    costs = [float(y.cost_eur) / 1e6 for y in assessment.trajectory]
+    # EUR millions on the axis: plotting only, the figures stay Decimal elsewhere.
+    costs = [float(y.cost_eur) / 1e6 for y in assessment.trajectory]  # float-ok: plot axis
     hatches = ["//" if y.price_is_assumption else "" for y in assessment.trajectory]
     bars = ax.bar(years, costs, color="#2f6f8f")
     for bar, hatch in zip(bars, hatches, strict=True):

@@ -489,7 +489,8 @@ def cell_text(value: object, column: str) -> str:
     if _missing(value):
         return ""
     if hasattr(value, "__float__") and not isinstance(value, (bytes, bytearray)):
-        return _float_text(float(value), column)  # numpy's float32 and the like
+        # numpy's float32 and the like, checked exact by _float_text
+        return _float_text(float(value), column)  # float-ok
     return str(value)
 
 
@@ -500,7 +501,7 @@ def _missing(value: object) -> bool:
         return True  # pandas' NA refuses to be a bool
 
 
-def _float_text(value: float, column: str) -> str:
+def _float_text(value: float, column: str) -> str:  # float-ok: a DataFrame's binary float
     if math.isnan(value):
         return ""
     if math.isinf(value):

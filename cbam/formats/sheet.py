@@ -339,7 +339,7 @@ class _SheetParser:
         if not raw:
             return ""
         try:
-            number = float(raw)
+            number = float(raw)  # float-ok: an xlsx number is a stored double; read exact below
         except ValueError:
             raise self.error(f"the number {raw!r} cannot be read", f"cell {self.ref}") from None
         if self.style in self.book.date_styles:
@@ -350,7 +350,7 @@ class _SheetParser:
         return format(Decimal(repr(number)), "f")
 
 
-def _excel_date(serial: float, epoch_1904: bool) -> str:
+def _excel_date(serial: float, epoch_1904: bool) -> str:  # float-ok: a date serial, not a figure
     """An Excel date serial as ``YYYY-MM-DD`` (a time of day is dropped)."""
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
