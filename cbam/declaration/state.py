@@ -122,12 +122,16 @@ def _variant_label(variant: Variant) -> list[str]:
     return parts
 
 
+Figures = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
+"""A line's net mass, embedded emissions, free allocation, deduction, certificates, cost."""
+
+
 def line_result(
     good: GoodState,
     period: Period,
     row: int,
     line_id: str | None,
-    figures: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal],
+    figures: Figures,
     exempt: bool,
 ) -> LineResult:
     """The one definition of a line's columns (``lines.csv``, the sink of :func:`cbam.assess`).
@@ -179,16 +183,13 @@ class LineWriter(Protocol):
         period: Period,
         row: int,
         line_id: str | None,
-        figures: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal],
+        figures: Figures,
         exempt: bool,
     ) -> None: ...
 
 
 LineSink = Callable[[LineResult], None] | LineWriter
 """Where settled lines go: a callable taking :class:`LineResult`, or a :class:`LineWriter`."""
-
-Figures = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
-"""A line's net mass, embedded emissions, free allocation, deduction, certificates, cost."""
 
 _Emit = Callable[[GoodState, Period, int, str | None, Figures, bool], None]
 

@@ -27,7 +27,7 @@ from typing import IO, Any, cast, get_args
 
 from pydantic import ValidationError
 
-from cbam.declaration.engine import GoodState, Period, line_result
+from cbam.declaration.engine import Figures, GoodState, Period, line_result
 from cbam.declaration.model import LineResult
 from cbam.errors import InputError
 from cbam.files import atomic_path
@@ -198,7 +198,7 @@ class LinesCsvWriter:
         period: Period,
         row: int,
         line_id: str | None,
-        figures: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal],
+        figures: Figures,
         exempt: bool,
     ) -> None:
         """Write one line given in parts (:class:`cbam.declaration.engine.LineWriter`)."""
