@@ -488,7 +488,8 @@ class Engine:
     ) -> Decimal:
         """The certificates a carbon price paid abroad takes off the line (Art. 9)."""
         try:
-            return self._carbon_price(line, good, mass, embedded, max(ZERO, embedded - allocation))
+            before = cert.certificates_due(embedded, allocation)  # the line before the reduction
+            return self._carbon_price(line, good, mass, embedded, before)
         except CbamError as exc:
             raise line_error(exc, line.row) from None
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from cbam.declaration.certificates import certificates_due
 from cbam.declaration.model import QuarterHolding
 from cbam.errors import InputError
 from cbam.rules import exceeds_de_minimis, quarterly_holding_share
@@ -135,7 +136,8 @@ def quarterly_holding(
             if masses[i]:
                 bases.add(good.basis)
             if good.always or (exceeded is not None and quarter > exceeded):
-                due += max(ZERO, good_embedded - good_allocation)
+                # Floored per good, as the certificates are (Q&A §4.32).
+                due += certificates_due(good_embedded, good_allocation)
         held = due * share
         out.append(
             QuarterHolding(
