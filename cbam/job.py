@@ -170,14 +170,17 @@ def _assess_part(
     delimiter: str,
     out: Path,
     adapter: Adapter | None = None,
+    years: Sequence[int] = (),
 ) -> tuple[EnginePart, str | None]:
     """Assess one part of a split file into ``out`` (in a forked process); its sums and the
-    importer its lines name (None: none, or no line)."""
+    importer its lines name (None: none, or no line). Its goods are then valued in ``years``,
+    its share of the cost trajectory."""
     with LinesCsvWriter(out, header=False) as writer:
         engine.use_sink(writer)
         rows = _adapted(adapter, part_rows(path, part, delimiter), part.first_row)
         lines, check = _checked(reader, reader.lines(rows, part.first_row))
         engine.add_lines(lines)
+    engine.value_years(years)
     return engine.part(), None if check is None else check.eori
 
 
@@ -207,11 +210,17 @@ def _parallel(
             if adapter is not None:
                 setup.read_notes.update(adapter.notes)
             outs = [writer.part_path(i) for i in range(1, len(parts))]
+            # Each process values the goods it met in its share of the trajectory's years.
+            years = engine.trajectory_years()
+            shares = [years[i :: len(parts)] for i in range(len(parts))]
             workers: list[Forked] = []
             try:
-                for part, out in zip(parts[1:], outs, strict=True):
+                for part, out, share in zip(parts[1:], outs, shares[1:], strict=True):
                     workers.append(
-                        Forked(_assess_part, engine, reader, path, part, delimiter, out, adapter)
+                        Forked(
+                            _assess_part,
+                            *(engine, reader, path, part, delimiter, out, adapter, share),
+                        )
                     )
                 engine.use_sink(writer)
                 engine.progress = setup.lines_progress(len(parts))  # this process's part only
@@ -219,6 +228,7 @@ def _parallel(
                     first = _adapted(adapter, part_rows(path, parts[0], delimiter), 2)
                     lines, check = _checked(reader, reader.lines(first, 2))
                     engine.add_lines(lines)
+                    engine.value_years(shares[0])
                     merged = [worker.result() for worker in workers]
                 except Exception:  # the one-process run raises the first bad row's own error
                     raise _Serial from None

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Context, Decimal, localcontext
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from cbam import goods as catalogue
@@ -177,13 +178,21 @@ class EnginePart:
         goods: dict[GoodKey, tuple[Any, ...]],
         prices: dict[str, CertificatePrice],
         flags: set[str],
+        year_figures: dict[tuple[GoodKey, int], tuple[Decimal, Decimal]] | None = None,
     ) -> None:
         self.goods = goods
         self.prices = prices
         self.flags = flags
+        self.year_figures = year_figures or {}
+        """SEE used and SEFA of goods in other years of the trajectory, by good and year."""
 
 
 _Pending = tuple["GoodState", "Period", int, "str | None", "Figures"]
+
+
+#: Every text of a line that decides its good: CN code, origin, route, installation, clinker
+#: and nitrogen content, production year, procedure, relief codes and inward-processing inputs.
+_GOOD_TEXTS = itemgetter(1, 2, 8, 7, 11, 12, 15, 9, 17, 18, 19)
 
 
 class Engine:
@@ -247,6 +256,7 @@ class Engine:
         # The goods by the texts of a line (several texts may make one good).
         self._line_goods: dict[tuple[Any, ...], GoodState] = {}
         self._valuations: dict[tuple[Any, ...], Valuation] = {}
+        self._year_figures: dict[tuple[GoodKey, int], tuple[Decimal, Decimal]] = {}
         self._emit = emitter(sink)
         self.lines = 0
         self.mass_counted = ZERO
@@ -269,18 +279,49 @@ class Engine:
         cache = (cn, country, route, id(supplier) if supplier else None, clinker, nitrogen, year)
         found = self._valuations.get(cache)
         if found is None:
-            found = self._valuations[cache] = value_good(
-                cn,
-                country,
-                year,
-                route=route,
-                supplier=supplier,
-                clinker_content=clinker,
-                nitrogen_content=nitrogen,
-                cscf=self.cscf,
-                defaults_table=self.defaults_table,
-            )
+            with localcontext(EXACT):  # whoever asks: the figures never depend on the caller
+                found = self._valuations[cache] = value_good(
+                    cn,
+                    country,
+                    year,
+                    route=route,
+                    supplier=supplier,
+                    clinker_content=clinker,
+                    nitrogen_content=nitrogen,
+                    cscf=self.cscf,
+                    defaults_table=self.defaults_table,
+                )
         return found
+
+    def year_figures(self, good: GoodState, year: int) -> tuple[Decimal, Decimal]:
+        """The SEE used and SEFA of ``good`` imported in another ``year`` (its valuation for
+        that year: mark-up, benchmark period and CBAM factor), computed once per good and year.
+        """
+        found = self._year_figures.get((good.key, year))
+        if found is None:
+            valuation = self.valuation(good.key, good.supplier, year)
+            found = self._year_figures[(good.key, year)] = (valuation.see_used, valuation.sefa)
+        return found
+
+    def trajectory_years(self) -> tuple[int, ...]:
+        """The years 2026-2034 other than the assessed one, which :meth:`finish` prices the
+        year's goods in.
+
+        >>> Engine(2026).trajectory_years()
+        (2027, 2028, 2029, 2030, 2031, 2032, 2033, 2034)
+        """
+        return tuple(y for y in range(2026, LAST_SCHEDULED_YEAR + 1) if y != self.year)
+
+    def value_years(self, years: Iterable[int]) -> None:
+        """Value the goods met so far in ``years`` of the trajectory now.
+
+        A part of a file split across processes does its share of the years while the others
+        still assess their lines; :meth:`merge` brings the figures together.
+        """
+        for good in list(self.goods.values()):
+            if good.valuation.basis != "none":
+                for year in years:
+                    self.year_figures(good, year)
 
     def variant(
         self,
@@ -379,6 +420,7 @@ class Engine:
         settled.
         """
         goods, periods, pricing = self._line_goods, self.pricing.periods, self.pricing
+        texts_of = _GOOD_TEXTS
         embedded_of, allocation_of = cert.embedded_emissions, cert.free_allocation
         due_of, cost_of = cert.certificates_due, cert.cost_eur
         emit, pending = self._emit, self._pending
@@ -389,13 +431,8 @@ class Engine:
         try:
             with localcontext(EXACT):
                 for line in lines:
-                    row, cn, country, mass, year, quarter, date, installation, route = line[:9]
-                    # With the procedure, relief codes and inward-processing inputs (line[9],
-                    # [17]-[19]): every text that decides the line's good.
-                    texts = (
-                        cn, country, route, installation, line[11], line[12], line[15],
-                        line[9], line[17], line[18], line[19],
-                    )  # fmt: skip
+                    row, _, _, mass, year, quarter, date = line[:7]
+                    texts = texts_of(line)
                     good = goods.get(texts)
                     if good is None:
                         good = goods[texts] = self._good_of(line)
@@ -569,6 +606,7 @@ class Engine:
             {key: good.sums() for key, good in self.goods.items() if good.lines},
             dict(self.pricing.prices),
             set(self.flags),
+            dict(self._year_figures),
         )
 
     def merge(self, part: EnginePart) -> None:
@@ -600,6 +638,7 @@ class Engine:
                     self.mass_always += mass
                 else:
                     self.mass_counted += mass
+            self._year_figures.update(part.year_figures)
             for label in sorted(part.prices):
                 self.pricing.remember(part.prices[label])
             self.flags |= part.flags
@@ -823,9 +862,9 @@ class Engine:
             for good in used:
                 if (exempt and not good.always_in_scope) or good.valuation.basis == "none":
                     continue
-                valuation = self.valuation(good.key, good.supplier, year)
-                good_embedded = cert.embedded_emissions(good.net_mass, valuation.see_used)
-                good_allocation = cert.free_allocation(good.net_mass, valuation.sefa)
+                see_used, sefa = self.year_figures(good, year)
+                good_embedded = cert.embedded_emissions(good.net_mass, see_used)
+                good_allocation = cert.free_allocation(good.net_mass, sefa)
                 embedded += good_embedded
                 allocation += good_allocation
                 due += cert.certificates_due(good_embedded, good_allocation, good.deduction)

@@ -1,8 +1,9 @@
 """A good's running state in the engine, and the one definition of a line's columns.
 
 :class:`GoodState` holds what is computed once per good (its valuation, its supplier match) and
-the exact running sums of its lines; :func:`line_result` is the one definition of the columns of
-a line (``lines.csv``, the sink of :func:`cbam.assess`).
+the exact running sums of its lines; :func:`line_values` is the one definition of the columns of
+a line (``lines.csv``, and through :func:`line_result` the models the sink of
+:func:`cbam.assess` receives).
 """
 
 from __future__ import annotations
@@ -139,9 +140,22 @@ def line_result(
     ``figures``: net mass, embedded emissions, free allocation, carbon price deduction,
     certificates and cost (EUR) of the line.
     """
+    return LineResult.model_construct(**line_values(good, period, row, line_id, figures, exempt))
+
+
+def line_values(
+    good: GoodState,
+    period: Period,
+    row: int,
+    line_id: str | None,
+    figures: Figures,
+    exempt: bool,
+) -> dict[str, Any]:
+    """The fields of :func:`line_result` by name, without building the model (the lines.csv
+    writer formats the cells a good's lines share from them once per good and period)."""
     mass, embedded, allocation, deduction, due, cost = figures
     valuation = good.valuation
-    return LineResult.model_construct(
+    return dict(
         row=row,
         line_id=line_id,
         cn=valuation.cn,

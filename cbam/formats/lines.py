@@ -17,7 +17,6 @@ import csv
 import io
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from operator import itemgetter
@@ -27,10 +26,11 @@ from typing import IO, Any, cast, get_args
 
 from pydantic import ValidationError
 
-from cbam.declaration.engine import Figures, GoodState, Period, line_result
+from cbam.declaration.engine import Figures, GoodState, Period
 from cbam.declaration.model import LineResult
+from cbam.declaration.state import line_values
 from cbam.errors import InputError
-from cbam.files import atomic_path
+from cbam.files import append_bytes, atomic_path
 from cbam.jsonout import decimal_text
 
 COLUMNS: tuple[str, ...] = tuple(LineResult.model_fields)
@@ -91,8 +91,8 @@ _QUOTED = re.compile(r'[,"\r\n]')
 def _probe(good: GoodState, period: Period) -> list[object]:
     """The cells of a line of ``good`` in ``period`` with a :class:`_Slot` where lines differ."""
     slots: Any = _S
-    line = line_result(good, period, slots[0], slots[1], tuple(slots[2:8]), slots[8])
-    return [getattr(line, name) for name in COLUMNS]
+    values = line_values(good, period, slots[0], slots[1], tuple(slots[2:8]), slots[8])
+    return [values[name] for name in COLUMNS]
 
 
 def _slot_order() -> Any:
@@ -132,7 +132,7 @@ class LinesCsvWriter:
     ``close()`` and ``abort()`` do the same as leaving the block normally or with an error.
 
     The columns are those of :class:`~cbam.declaration.model.LineResult`, filled by
-    :func:`cbam.declaration.engine.line_result`. The engine hands lines over in parts
+    :func:`cbam.declaration.state.line_values`. The engine hands lines over in parts
     (:meth:`write_line`); the cells that are the same on every line of a good are formatted
     once per good, from that same function, into a row template.
     """
@@ -179,10 +179,7 @@ class LinesCsvWriter:
         self._flush_batch()
         # Bytes as they are: the part is UTF-8 written by a writer of this class.
         self._handle.flush()
-        target = cast("io.TextIOWrapper", self._handle).buffer
-        with part.open("rb") as piece:
-            shutil.copyfileobj(piece, target, 1 << 23)
-        target.flush()
+        append_bytes(part, cast("IO[bytes]", cast("io.TextIOWrapper", self._handle).buffer))
 
     def __enter__(self) -> LinesCsvWriter:
         return self.open()

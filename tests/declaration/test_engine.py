@@ -108,6 +108,47 @@ def test_parts_merge_to_the_whole() -> None:
     assert repr(first.finish().model_dump()) == repr(whole.finish().model_dump())
 
 
+def test_trajectory_shares_merge_to_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A split file's parts value their goods in a share of the trajectory's years each; the
+    merged figures, and a good met by one part only, price the years as one engine does."""
+    lines = [
+        line(2, "100", cn="25231000", country="CN", route="A", quarter=1),
+        line(3, "40.5", cn="72081000", country="IN", route=None, quarter=2),  # first part only
+        line(4, "20", cn="25231000", country="CN", route="A", quarter=3),
+        line(5, "7", cn="73181542", country="CN", route=None, quarter=4),  # second part only
+    ]
+    whole = Engine(2026)
+    whole.add_lines(lines)
+    first, second = Engine(2026, settle_at_once=True), Engine(2026, settle_at_once=True)
+    years = first.trajectory_years()
+    assert years == (2027, 2028, 2029, 2030, 2031, 2032, 2033, 2034)
+    first.add_lines(lines[:2])
+    first.value_years(years[0::2])
+    second.add_lines(lines[2:])
+    second.value_years(years[1::2])
+    part = second.part()
+    assert {year for _, year in part.year_figures} == set(years[1::2])
+    first.merge(part)
+    calls: list[int] = []
+    real = engine_module.value_good
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "value_good", counting)
+    merged = first.finish()
+    # only what no part valued: 7318 15 42 (second part only) in the first part's years and
+    # 7208 10 00 (first part only) in the second's; the clinker was valued in every year
+    assert sorted(calls) == list(years)
+    assert repr(merged.model_dump()) == repr(whole.finish().model_dump())
+    assert not merged.de_minimis.exempt
+    # 2030 by hand for the grey clinker (China 1.39 total + 30 %, Column B (A) 0.666, CBAM
+    # factor 2030 51.5 %: IR 2025/2621 Annex I, IR 2025/2620 Annex; methodology.md B1')
+    clinker = next(g for g in whole.goods.values() if g.key[0] == "25231000")
+    assert first.year_figures(clinker, 2030) == (D("1.807"), D("0.34299"))
+
+
 def test_lines_csv_columns_are_the_line_model() -> None:
     assert tuple(LineResult.model_fields) == COLUMNS
     engine = Engine(2026)
