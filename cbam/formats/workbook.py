@@ -36,10 +36,12 @@ import contextlib
 import csv
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
+from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +51,11 @@ from cbam import goods as catalogue
 from cbam.declaration import rounding
 from cbam.declaration.certificates import round_eur, round_figure, round_see, round_tonnes
 from cbam.declaration.engine import EXACT
-from cbam.declaration.model import Assessment, GoodResult, LineResult
+from cbam.declaration.model import Assessment, GoodResult
 from cbam.errors import InputError
 from cbam.files import atomic_path
+from cbam.formats import lines as lines_format
 from cbam.formats.declaration_files import NOTICE
-from cbam.formats.lines import read_lines_csv
 
 DEFAULT_MAX_LINES = 10_000
 """Lines copied into the "Lines" sheet at most (Excel's limit is 1,048,576 rows)."""
@@ -124,6 +126,10 @@ def text_lines(text: str, width: int) -> int:
     return lines
 
 
+#: The Audit sheet repeats its rules, sources and notes on every valuation: each is counted once.
+_text_lines = lru_cache(maxsize=4096)(text_lines)
+
+
 @dataclass(frozen=True)
 class _Column:
     title: str
@@ -181,7 +187,12 @@ def sheet_text(value: object) -> str:
     >>> sheet_text("=HYPERLINK('http://x')")
     "=HYPERLINK('http://x')"
     """
-    return _ILLEGAL.sub("", str(value))[:_CELL_TEXT]
+    text = value if type(value) is str else str(value)
+    # Every character the pattern removes is unprintable (Cc or Cn): a printable text, nearly
+    # every one, is already clean and spares the pattern its scan.
+    if text.isprintable():
+        return text[:_CELL_TEXT]
+    return _ILLEGAL.sub("", text)[:_CELL_TEXT]
 
 
 def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = None) -> None:
@@ -199,6 +210,40 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = No
         sheet.write_number(row, col, value, cell_format)
     else:
         sheet.write_string(row, col, sheet_text(value), cell_format)
+
+
+_Writer = Callable[[int, int, Any, Any], object]
+"""Writes one value (never None) into a cell: row, column, value, format."""
+
+
+def _value_writer(sheet: Any) -> _Writer:
+    """:func:`write_cell` for a value that is not None, the common types tested first.
+
+    ``type() is`` takes no subclass (bool, an enum): those go the long way, through
+    :func:`write_cell`, and come out the same.
+    """
+    write_string, write_number = sheet.write_string, sheet.write_number
+
+    def write(row: int, col: int, value: Any, cell_format: Any) -> None:
+        kind = type(value)
+        if kind is str:
+            write_string(row, col, sheet_text(value), cell_format)
+        elif kind is Decimal or kind is int:
+            write_number(row, col, value, cell_format)
+        else:
+            write_cell(sheet, row, col, value, cell_format)
+
+    return write
+
+
+def _text_writer(sheet: Any) -> _Writer:
+    """A code column's writer: every value as text, a number or a boolean too."""
+    write_string = sheet.write_string
+
+    def write(row: int, col: int, value: Any, cell_format: Any) -> None:
+        write_string(row, col, sheet_text(value), cell_format)
+
+    return write
 
 
 class _Sheet:
@@ -224,8 +269,13 @@ class _Sheet:
             for c in self.columns
         ]
         self.totals = [styles.number(c.number_format or "@", total=True) for c in self.columns]
-        self.kinds = [c.kind for c in self.columns]
-        self.wrapped = [(i, c.width) for i, c in enumerate(self.columns) if c.wrap]
+        # Each column's writer chosen once: a code column takes every value as text, the
+        # others write_cell's way (a number as a number, a boolean as yes/no).
+        text, value = _text_writer(self.sheet), _value_writer(self.sheet)
+        self.writers = [text if c.kind == CODE else value for c in self.columns]
+        self.wrapped = [
+            (i, c.width, c.width * _CHARS_PER_WIDTH) for i, c in enumerate(self.columns) if c.wrap
+        ]
         for index, column in enumerate(self.columns):
             self.sheet.set_column(index, index, column.width)
         self.sheet.freeze_panes(1, freeze_cols)
@@ -239,11 +289,14 @@ class _Sheet:
     def height(self, values: Sequence[Any]) -> None:
         """Size the current row to its wrapped texts (before any of its cells is written)."""
         lines = 1
-        for i, width in self.wrapped:
-            text = values[i]
+        for i, width, room in self.wrapped:
+            value = values[i]
+            if not value:
+                continue
+            text = str(value)
             # A text no longer than its column takes one line: no need to wrap it.
-            if text and len(str(text)) > width * _CHARS_PER_WIDTH:
-                lines = max(lines, text_lines(str(text), width))
+            if len(text) > room:
+                lines = max(lines, _text_lines(text, width))
         if lines > 1:
             self.sheet.set_row(self.rows, _LINE_HEIGHT * lines)
 
@@ -265,19 +318,16 @@ class _Sheet:
         sheet, row = self.sheet, self.rows
         if self.wrapped:
             self.height(values)
-        formats = self.totals if total else self.formats
+        formats, writers = self.totals if total else self.formats, self.writers
+        write_string = sheet.write_string
         for col, value in enumerate(values):
-            if value is None:
-                if total:
-                    sheet.write_blank(row, col, None, formats[col])
-                continue
-            kind = self.kinds[col]
-            if kind == NUMBER and isinstance(value, Decimal | int) and type(value) is not bool:
-                sheet.write_number(row, col, value, formats[col])
-            elif kind == CODE:
-                sheet.write_string(row, col, sheet_text(value), formats[col])
-            else:
-                write_cell(sheet, row, col, value, formats[col])
+            if type(value) is str and value.isprintable() and len(value) <= _CELL_TEXT:
+                # Most cells, in any column: a text sheet_text leaves as it is.
+                write_string(row, col, value, formats[col])
+            elif value is not None:
+                writers[col](row, col, value, formats[col])
+            elif total:
+                sheet.write_blank(row, col, None, formats[col])
         self.rows += 1
 
     def append_raw(self, values: Sequence[Any], cell_format: Any = None) -> None:
@@ -838,32 +888,69 @@ LINE_COLUMNS: tuple[_Column, ...] = (
 )
 
 
-def _line_values(line: LineResult) -> list[Any]:
-    """A line's row; a line's emissions are not a period total: at most 6 decimals."""
-    mass = round_figure(line.net_mass)
-    electricity = catalogue.is_electricity(line.cn)
+#: The fields of a ``lines.csv`` line the sheet shows, in its order (the mass once), picked by
+#: name from :func:`~cbam.formats.lines.read_lines_fields`'s tuples.
+_LINE_FIELDS = itemgetter(
+    *map(
+        lines_format.COLUMNS.index,
+        (  # noqa: SIM905 (the names read better as words)
+            "row line_id cn country installation_id route period net_mass basis see_used "
+            "embedded_emissions free_allocation carbon_price_deduction certificates price "
+            "cost_eur exempt_de_minimis procedure_rule declared_cn price_basis"
+        ).split(),
+    )
+)
+
+
+def _line_values(fields: tuple[Any, ...]) -> list[Any]:
+    """A line's row from its fields; a line's emissions are not a period total: at most 6
+    decimals."""
+    (
+        row,
+        line_id,
+        cn,
+        country,
+        installation_id,
+        route,
+        period,
+        net_mass,
+        basis,
+        see_used,
+        embedded,
+        allocation,
+        deduction,
+        certificates,
+        price,
+        cost,
+        exempt,
+        procedure_rule,
+        declared_cn,
+        price_basis,
+    ) = _LINE_FIELDS(fields)
+    mass = round_figure(net_mass)
+    electricity = catalogue.is_electricity(cn)
     return [
-        line.row,
-        line.line_id,
-        line.cn,
-        line.country,
-        line.installation_id,
-        line.route,
-        line.period,
+        row,
+        line_id,
+        cn,
+        country,
+        installation_id,
+        route,
+        period,
         None if electricity else mass,
         mass if electricity else None,
-        line.basis,
-        round_see(line.see_used),
-        round_figure(line.embedded_emissions),
-        round_figure(line.free_allocation),
-        round_figure(line.carbon_price_deduction),
-        round_figure(line.certificates),
-        round_eur(line.price),
-        round_eur(line.cost_eur),
-        line.exempt_de_minimis,
-        line.procedure_rule,
-        line.declared_cn,
-        line.price_basis,
+        basis,
+        round_see(see_used),
+        round_figure(embedded),
+        round_figure(allocation),
+        round_figure(deduction),
+        round_figure(certificates),
+        round_eur(price),
+        round_eur(cost),
+        exempt,
+        procedure_rule,
+        declared_cn,
+        price_basis,
     ]
 
 
@@ -877,7 +964,7 @@ def _write_lines(
     sheet = _Sheet(book, styles, "Lines", LINE_COLUMNS, page.wide(), freeze_cols=3)
     total = 0
     try:
-        for line in islice(read_lines_csv(lines_csv), max_lines):
+        for line in islice(lines_format.read_lines_fields(lines_csv), max_lines):
             total += 1
             sheet.append(_line_values(line))
     except csv.Error as exc:

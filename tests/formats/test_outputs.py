@@ -47,7 +47,7 @@ from cbam.formats.declaration_files import (
     write_declaration_json,
     write_declaration_xml,
 )
-from cbam.formats.lines import COLUMNS, LinesCsvWriter, read_lines_csv
+from cbam.formats.lines import COLUMNS, LinesCsvWriter, read_lines_csv, read_lines_fields
 from cbam.formats.workbook import LINE_COLUMNS, write_report_xlsx
 from tests.verified import VERIFIED_2026
 
@@ -323,6 +323,11 @@ def test_lines_csv_holds_every_field_exactly(
     for column in ("net_mass", "embedded_emissions", "free_allocation", "certificates", "cost_eur"):
         assert _sum_csv(path, column) == getattr(assessment.totals, column), column
     assert list(read_lines_csv(path)) == lines
+    # The same values as tuples (the report's Lines sheet reads them so), to the last digit.
+    fields = [tuple(getattr(line, name) for name in COLUMNS) for line in read_lines_csv(path)]
+    assert [[repr(v) for v in row] for row in read_lines_fields(path)] == [
+        [repr(v) for v in row] for row in fields
+    ]
 
 
 def test_lines_csv_writer_leaves_nothing_on_error(tmp_path: Path) -> None:
@@ -366,13 +371,17 @@ def test_lines_csv_writer_misuse_and_empty_year(tmp_path: Path) -> None:
         ("a,b\n", "row 1.*not a lines.csv"),
         (",".join(COLUMNS) + "\n1,2\n", "row 2.*2 cells"),
         (",".join(COLUMNS) + "\n" + ",".join(["x"] * len(COLUMNS)) + "\n", "row 2.*field 'row'"),
+        (",".join(COLUMNS) + "\n2" + ",x" * (len(COLUMNS) - 1) + "\n", "row 2.*field 'year'"),
     ],
 )
 def test_read_lines_csv_errors(tmp_path: Path, text: str, words: str) -> None:
     path = tmp_path / "lines.csv"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError, match=words):
+    with pytest.raises(InputError, match=words) as model:
         list(read_lines_csv(path))
+    with pytest.raises(InputError, match=words) as fields:
+        list(read_lines_fields(path))
+    assert str(fields.value) == str(model.value) and fields.value.field == model.value.field
 
 
 # -- declaration.json ------------------------------------------------------------------------
