@@ -195,6 +195,22 @@ def sheet_text(value: object) -> str:
     return _ILLEGAL.sub("", text)[:_CELL_TEXT]
 
 
+def write_text(sheet: Any, row: int, col: int, text: str, cell_format: Any = None) -> None:
+    """Write a cleaned text (:func:`sheet_text`) so that the cell holds exactly that text.
+
+    XlsxWriter streams (``constant_memory``) a string that starts with ``<r>`` and ends with
+    ``</r>`` into the sheet as raw XML, as if it were a rich string it had built: a customs
+    line id or installation name shaped so could add cells or formulas of its own. Such a
+    text is written as three runs in the sheet's font instead (XlsxWriter wants more than two),
+    which XlsxWriter escapes; the cell shows the same characters.
+    """
+    if text.startswith("<r>") and text.endswith("</r>"):
+        runs = [text[:1], text[1:2], text[2:]] + ([] if cell_format is None else [cell_format])
+        sheet.write_rich_string(row, col, *runs)
+    else:
+        sheet.write_string(row, col, text, cell_format)
+
+
 def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = None) -> None:
     """Write a value as what it is: a number, or a text that never becomes a formula or link.
 
@@ -209,7 +225,7 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, cell_format: Any = No
     elif isinstance(value, int | Decimal):
         sheet.write_number(row, col, value, cell_format)
     else:
-        sheet.write_string(row, col, sheet_text(value), cell_format)
+        write_text(sheet, row, col, sheet_text(value), cell_format)
 
 
 _Writer = Callable[[int, int, Any, Any], object]
@@ -222,12 +238,12 @@ def _value_writer(sheet: Any) -> _Writer:
     ``type() is`` takes no subclass (bool, an enum): those go the long way, through
     :func:`write_cell`, and come out the same.
     """
-    write_string, write_number = sheet.write_string, sheet.write_number
+    write_number = sheet.write_number
 
     def write(row: int, col: int, value: Any, cell_format: Any) -> None:
         kind = type(value)
         if kind is str:
-            write_string(row, col, sheet_text(value), cell_format)
+            write_text(sheet, row, col, sheet_text(value), cell_format)
         elif kind is Decimal or kind is int:
             write_number(row, col, value, cell_format)
         else:
@@ -238,10 +254,9 @@ def _value_writer(sheet: Any) -> _Writer:
 
 def _text_writer(sheet: Any) -> _Writer:
     """A code column's writer: every value as text, a number or a boolean too."""
-    write_string = sheet.write_string
 
     def write(row: int, col: int, value: Any, cell_format: Any) -> None:
-        write_string(row, col, sheet_text(value), cell_format)
+        write_text(sheet, row, col, sheet_text(value), cell_format)
 
     return write
 
@@ -321,8 +336,13 @@ class _Sheet:
         formats, writers = self.totals if total else self.formats, self.writers
         write_string = sheet.write_string
         for col, value in enumerate(values):
-            if type(value) is str and value.isprintable() and len(value) <= _CELL_TEXT:
-                # Most cells, in any column: a text sheet_text leaves as it is.
+            if (
+                type(value) is str
+                and value.isprintable()
+                and len(value) <= _CELL_TEXT
+                and not value.startswith("<r>")
+            ):
+                # Most cells, in any column: a text sheet_text and write_text leave as it is.
                 write_string(row, col, value, formats[col])
             elif value is not None:
                 writers[col](row, col, value, formats[col])

@@ -663,6 +663,38 @@ def test_report_xlsx_keeps_texts_as_texts(
     assert not (tmp_path / "declaration.xml").exists()
 
 
+#: A text XlsxWriter's streaming mode would take for a rich string it built and copy into the
+#: sheet as XML: here it would close the cell and add a formula cell of its own.
+INJECTED = '<r><t>a</t></r></is></c><c r="Z9"><f>HYPERLINK("http://x","y")</f></c><c><is><r></r>'
+
+
+@pytest.mark.parametrize("text", [INJECTED, "<r></r>", "<r>plain</r>"])
+def test_report_xlsx_writes_xml_lookalikes_as_text(
+    tmp_path: Path, sample: tuple[list[LineResult], Assessment], text: str
+) -> None:
+    lines, assessment = sample
+    lines_csv = tmp_path / "lines.csv"
+    with LinesCsvWriter(lines_csv) as sink:
+        for line in lines:
+            sink(line.model_copy(update={"line_id": text}))
+    tricky = dataclasses.replace(assessment.goods[0], installation_id=text)
+    changed = assessment.model_copy(update={"goods": (tricky,)})
+    path = write_report_xlsx(changed, tmp_path / "report.xlsx", lines_csv=lines_csv)
+    book = openpyxl.load_workbook(path)
+    goods = book["Goods"]
+    header = [c.value for c in goods[1]]
+    assert goods.cell(row=2, column=header.index("Installation") + 1).value == text
+    lines_sheet = book["Lines"]
+    header = [c.value for c in lines_sheet[1]]
+    column = header.index("Line id") + 1 if "Line id" in header else header.index("line_id") + 1
+    assert [lines_sheet.cell(row=r, column=column).value for r in (2, 3)] == [text, text]
+    for sheet in book.worksheets:  # no cell anywhere holds a formula
+        assert not any(
+            c.data_type == "f" for row in sheet.iter_rows() for c in row if c.value is not None
+        )
+        assert "Z9" not in {c.coordinate for row in sheet.iter_rows() for c in row if c.value}
+
+
 def test_report_xlsx_without_lines_and_errors(
     tmp_path: Path, sample: tuple[list[LineResult], Assessment]
 ) -> None:
