@@ -178,13 +178,13 @@ class EnginePart:
         goods: dict[GoodKey, tuple[Any, ...]],
         prices: dict[str, CertificatePrice],
         flags: set[str],
-        year_figures: dict[tuple[GoodKey, int], tuple[Decimal, Decimal]] | None = None,
+        year_figures: dict[tuple[Any, ...], tuple[Decimal, Decimal]] | None = None,
     ) -> None:
         self.goods = goods
         self.prices = prices
         self.flags = flags
         self.year_figures = year_figures or {}
-        """SEE used and SEFA of goods in other years of the trajectory, by good and year."""
+        """SEE used and SEFA in other years of the trajectory (:meth:`Engine.year_figures`)."""
 
 
 _Pending = tuple["GoodState", "Period", int, "str | None", "Figures"]
@@ -256,7 +256,8 @@ class Engine:
         # The goods by the texts of a line (several texts may make one good).
         self._line_goods: dict[tuple[Any, ...], GoodState] = {}
         self._valuations: dict[tuple[Any, ...], Valuation] = {}
-        self._year_figures: dict[tuple[GoodKey, int], tuple[Decimal, Decimal]] = {}
+        # Keyed by what values alike (the installations without supplier data share one).
+        self._year_figures: dict[tuple[Any, ...], tuple[Decimal, Decimal]] = {}
         self._emit = emitter(sink)
         self.lines = 0
         self.mass_counted = ZERO
@@ -297,10 +298,16 @@ class Engine:
         """The SEE used and SEFA of ``good`` imported in another ``year`` (its valuation for
         that year: mark-up, benchmark period and CBAM factor), computed once per good and year.
         """
-        found = self._year_figures.get((good.key, year))
+        cn, country, route, installation_id, variant, _ = good.key
+        # The supplier's values follow from the installation and reporting period: a key that
+        # means the same in every process of a split file (unlike the supplier object's id).
+        supplier = (installation_id, variant and variant[0]) if good.supplier else None
+        content = variant[1:] if variant else None
+        key = (cn, country, route, supplier, content, year)
+        found = self._year_figures.get(key)
         if found is None:
             valuation = self.valuation(good.key, good.supplier, year)
-            found = self._year_figures[(good.key, year)] = (valuation.see_used, valuation.sefa)
+            found = self._year_figures[key] = (valuation.see_used, valuation.sefa)
         return found
 
     def trajectory_years(self) -> tuple[int, ...]:
