@@ -443,27 +443,39 @@ def _shapes_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-#: Why the targets of issue 12 are not all met, from profiles of 2026-11-30 (cProfile and
-#: per-stage timings of the 1,000,000-line file, one process).
+#: Why the targets of issue 12 are not all met, from profiles of 2026-12-01 (per-stage timings
+#: in one process, cProfile, and a replay of the report's XlsxWriter calls).
 WHERE_THE_TIME_GOES = (
     "### Where the time goes",
     "",
-    "Per customs line, in one process (profiled on 2026-11-30 on the 1,000,000-line file): "
-    "reading and checking the row about 4.4 us (the bare `csv` parse is 0.6 us of it), the "
-    "engine about 2.1 us (one small function per rule: EE, FAA, carbon price, N, cost, in a "
-    "100-digit exact context), writing `lines.csv` about 3.4 us (29 columns, 226 MB for "
-    "1,000,000 lines, 4.8 times the input's 47 MB that the floor writes back). The split "
-    "across two processes halves the wall time on two idle cores; writing `lines.csv` is about "
-    "a third of the time per line. Since the 2.4x of the first release, the line gained "
-    "the customs-procedure rule, the importer, the price basis, the route basis and the basis "
-    "reason, and each rule moved into one function that every path calls (issue 12): the "
-    "1,000,000-line case is 3.7x to 4.1x the floor on this machine, not 3x.",
+    "Per customs line, in one process (measured on 2026-12-01 on 200,000 lines of the "
+    "1,000,000-line file): the bare `csv` parse 0.55 us, reading and checking the row 3.0 us "
+    "more, the engine 2.6 us (one small function per rule: EE, FAA, carbon price, N, cost, in "
+    "a 100-digit exact context), writing `lines.csv` 3.2 us (29 columns, 226 MB for 1,000,000 "
+    "lines, 4.8 times the 47 MB the floor writes back): about 9.5 us a line, where the floor "
+    "spends 1.6. Two processes share the lines on two cores, each about 10 % slower than alone. "
+    "This round took 8-9 % off (the good's per-tonne factors without trailing zeros, so that "
+    "each line's products are shorter to compute and to write; a line built from its tuple; "
+    "the parts of `lines.csv` appended by the kernel); 3x the floor needs about 12 % less CPU "
+    "per line again. Tried and measured without gain: one cache key for all a row's texts "
+    "(slower: a 17-text tuple to hash), figures' texts without the `decimal_text` call.",
     "",
-    "With many goods, each good is valued once for the year and once for each year of the "
-    "2027-2034 trajectory (nine valuations of about 0.1 ms), and `report.xlsx` (Goods and "
-    "Audit sheets of 1,400 goods, 10,000 lines copied, charts) takes about 3.3 s of the 7 s; "
-    "with 100,000 installations the report's Goods and Audit sheets hold 100,000 goods, and "
-    "every good keeps its audit trail until the outputs are written.",
+    "With many goods the whole `cbam assess` is about 0.3 s of Python start and imports, "
+    "about 3 s of assessment (each of the two processes meets all 1,400 goods and values them "
+    "in its half of the 2027-2034 years, then assesses its 100,000 lines) and then "
+    "`report.xlsx`, about 3.1 s, while the declaration files take 0.6 s in the other process. "
+    "XlsxWriter itself spends about 2.8 s of the report on its 313,000 cells (measured by "
+    "replaying the report's calls into a bare workbook): with the floor at 0.3 s, 10x the "
+    "floor leaves no room for the report's own writing, so that target cannot be met while the "
+    "report holds the Goods and Audit sheets and the first 10,000 lines.",
+    "",
+    "With 100,000 installations each good is valued once per year and shared (one valuation "
+    "for all installations without supplier data), but each has its own result, row template "
+    "and report row: 13 s of assessment, then the declaration files (about 20 s) in one "
+    "process while the report (about 26 s) is written in another. The largest process stays "
+    "near 420 MB; the report's process reads every good and CPython's reference counts write "
+    "to each object it reads, so the pages that hold the goods are copied into it: about "
+    "300 MB of its own, which puts the sum over 500 MB.",
 )
 
 

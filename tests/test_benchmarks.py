@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import multiprocessing
+import os
 import random
+import time
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 import cbam
 from cbam.declaration.valuation import value_good
@@ -39,3 +44,38 @@ def test_many_goods_file_is_assessed(tmp_path: Path) -> None:
     result = cbam.assess(cbam.read_imports(path, year=2026), 2026)
     assert len(result.goods) == 300
     assert sum(good.lines for good in result.goods) == 600
+
+
+def _run_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_run", SCRIPT.with_name("run.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="Linux /proc only")
+def test_peak_memory_counts_the_workers_of_the_job() -> None:
+    """benchmarks/run.py's memory figure: the largest sum of the PSS of the process and its
+    children, so 60 MB held by a forked child count (once) beside the parent's own."""
+    run = _run_module()
+    base = run._pss_kb(os.getpid()) / 1024  # this process before: pytest and the library
+    with run.PeakMemory() as alone:
+        held = bytearray(60 << 20)  # written through: resident, not shared
+        held[::4096] = b"x" * len(held[::4096])
+        time.sleep(0.3)
+    del held
+    assert alone.peak_mb >= base + 55
+    with run.PeakMemory() as memory:
+        child = multiprocessing.get_context("fork").Process(target=_hold, args=(80,))
+        child.start()
+        child.join()
+    assert child.exitcode == 0
+    # the child's 80 MB are its own (written after the fork), beside this process's pages
+    assert memory.peak_mb >= base + 75 and os.getpid() in run._tree(os.getpid())
+
+
+def _hold(megabytes: int) -> None:
+    block = bytearray(megabytes << 20)
+    block[::4096] = b"y" * len(block[::4096])
+    time.sleep(0.4)

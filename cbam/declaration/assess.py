@@ -268,7 +268,7 @@ def assess(
     >>> good.see_used, good.sefa
     (Decimal('2.67026291070'), Decimal('1.33575'))
     >>> result.totals.certificates  # 100 t x (2.6702629107 - 1.33575)
-    Decimal('133.45129107000')
+    Decimal('133.4512910700')
     """
     with localcontext(EXACT):
         cscf = figure(cscf, "cscf")

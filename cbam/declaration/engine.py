@@ -26,7 +26,7 @@ where no figure is ever rounded: totals equal the sum of the lines in any order 
 ...                            year=2026, quarter=1, route="A"))
 >>> result = engine.finish()
 >>> result.totals.certificates, result.de_minimis.exempt
-(Decimal('879.650000'), False)
+(Decimal('879.65000'), False)
 """
 
 from __future__ import annotations

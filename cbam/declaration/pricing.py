@@ -13,6 +13,7 @@ from typing import Any
 
 from cbam.declaration.price_basis import PriceBasis, price_basis
 from cbam.reference.prices import CertificatePrice, PriceTable
+from cbam.values import shortest
 
 
 class Period:
@@ -29,7 +30,7 @@ class Period:
         self.year = year
         self.quarter = quarter
         self.label = price.period
-        self.price = price.value
+        self.price = shortest(price.value)  # the same price; its lines' costs come out shorter
         self.assumption = price.assumption
         self.basis = basis
 

@@ -18,6 +18,7 @@ from cbam.declaration.model import LineResult
 from cbam.declaration.pricing import Period
 from cbam.declaration.valuation import Valuation
 from cbam.rules import DE_MINIMIS_EXCLUDED_SECTORS
+from cbam.values import shortest
 
 ZERO = Decimal(0)
 
@@ -88,8 +89,9 @@ class GoodState:
         # Processed products of inward processing: the mass of the goods placed under the
         # procedure is the line's mass (Art. 6(3)).
         self.input_mass = self.declared_cn is not None
-        self.see = valuation.see_used
-        self.sefa = valuation.sefa
+        # The per-tonne factors of every line, without needless trailing zeros (equal values).
+        self.see = shortest(valuation.see_used)
+        self.sefa = shortest(valuation.sefa)
         # A carbon price paid per tonne by the installation (Art. 9), set by the engine.
         self.carbon_price: Any = None
         self.lines = 0
