@@ -7,6 +7,7 @@ these tests feed the writers directly, so that the writers hold even where a tex
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import zipfile
@@ -91,6 +92,40 @@ def test_report_xlsx_writes_hostile_text_as_text(tmp_path: Path) -> None:
     assert {c.data_type for c in cells} == {"s"}
     summary_texts = [c.value for row in book["Summary"].iter_rows() for c in row]
     assert "=1+1 Trading" in summary_texts
+
+
+#: A text XlsxWriter's streaming mode took for a rich string it had built and copied into the
+#: sheet as XML: it closes its cell and adds a formula cell of its own.
+RICH = '<r><t>a</t></r></is></c><c r="Z9"><f>HYPERLINK("http://evil.example","y")</f></c><c><is><r></r>'
+
+
+@case(
+    "writers",
+    "`cbam assess` of a customs file whose line id and installation id are shaped like an "
+    'XlsxWriter rich string: `<r>...</r></is></c><c r="Z9"><f>HYPERLINK(...)</f></c>...</r>` '
+    "(was: copied into report.xlsx as XML, a formula cell added)",
+    "accepted; every sheet shows the text as it was read, in text cells; not one `<f>` element",
+)
+def test_report_xlsx_writes_rich_string_lookalikes_as_text(tmp_path: Path) -> None:
+    imports = tmp_path / "imports.csv"
+    with imports.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["line_id", "cn_code", "country", "net_mass", "import_date", "installation_id"],
+                [RICH, "72081000", "CN", "60", "2026-02-03", RICH],
+            ]
+        )
+    run = cli("assess", imports, "--year", "2026", "--out", tmp_path / "out")
+    assert run.code == 0, run.err
+    report = tmp_path / "out" / "report.xlsx"
+    assert _formulas(report) == []
+    book = openpyxl.load_workbook(report)
+    lines = book["Lines"]
+    header = [c.value for c in lines[1]]
+    assert lines.cell(row=2, column=header.index("Line id") + 1).value == RICH
+    goods = book["Goods"]
+    header = [c.value for c in goods[1]]
+    assert goods.cell(row=2, column=header.index("Installation") + 1).value == RICH
 
 
 @case(
