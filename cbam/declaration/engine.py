@@ -192,7 +192,15 @@ _Pending = tuple["GoodState", "Period", int, "str | None", "Figures"]
 
 #: Every text of a line that decides its good: CN code, origin, route, installation, clinker
 #: and nitrogen content, production year, procedure, relief codes and inward-processing inputs.
-_GOOD_TEXTS = itemgetter(1, 2, 8, 7, 11, 12, 15, 9, 17, 18, 19)
+_GOOD_TEXTS = itemgetter(
+    *map(
+        ImportLine._fields.index,
+        (
+            "cn", "country", "route", "installation_id", "clinker_content", "nitrogen_content",
+            "production_year", "procedure", "additional_procedure", "ip_cn", "ip_country",
+        ),
+    )
+)  # fmt: skip
 
 
 class Engine:
@@ -325,7 +333,7 @@ class Engine:
         A part of a file split across processes does its share of the years while the others
         still assess their lines; :meth:`merge` brings the figures together.
         """
-        for good in list(self.goods.values()):
+        for good in self.goods.values():
             if good.valuation.basis != "none":
                 for year in years:
                     self.year_figures(good, year)

@@ -41,7 +41,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 from functools import lru_cache
 from itertools import islice
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +194,22 @@ def sheet_text(value: object) -> str:
     return _ILLEGAL.sub("", text)[:_CELL_TEXT]
 
 
+def _rich_lookalike(text: str) -> bool:
+    """A text XlsxWriter would take for a rich string of its own (see :func:`write_text`)."""
+    return text.startswith("<r>") and text.endswith("</r>")
+
+
+def _as_is(value: object) -> bool:
+    """A text :func:`sheet_text` leaves as it is and :func:`write_text` writes as a plain
+    string: the common cell, which :meth:`_Sheet.append` writes without either."""
+    return (
+        type(value) is str
+        and value.isprintable()
+        and len(value) <= _CELL_TEXT
+        and not _rich_lookalike(value)
+    )
+
+
 def write_text(sheet: Any, row: int, col: int, text: str, cell_format: Any = None) -> None:
     """Write a cleaned text (:func:`sheet_text`) so that the cell holds exactly that text.
 
@@ -204,7 +219,7 @@ def write_text(sheet: Any, row: int, col: int, text: str, cell_format: Any = Non
     text is written as three runs in the sheet's font instead (XlsxWriter wants more than two),
     which XlsxWriter escapes; the cell shows the same characters.
     """
-    if text.startswith("<r>") and text.endswith("</r>"):
+    if _rich_lookalike(text):
         runs = [text[:1], text[1:2], text[2:]] + ([] if cell_format is None else [cell_format])
         sheet.write_rich_string(row, col, *runs)
     else:
@@ -336,13 +351,7 @@ class _Sheet:
         formats, writers = self.totals if total else self.formats, self.writers
         write_string = sheet.write_string
         for col, value in enumerate(values):
-            if (
-                type(value) is str
-                and value.isprintable()
-                and len(value) <= _CELL_TEXT
-                and not value.startswith("<r>")
-            ):
-                # Most cells, in any column: a text sheet_text and write_text leave as it is.
+            if _as_is(value):  # most cells, in any column
                 write_string(row, col, value, formats[col])
             elif value is not None:
                 writers[col](row, col, value, formats[col])
@@ -908,69 +917,29 @@ LINE_COLUMNS: tuple[_Column, ...] = (
 )
 
 
-#: The fields of a ``lines.csv`` line the sheet shows, in its order (the mass once), picked by
-#: name from :func:`~cbam.formats.lines.read_lines_fields`'s tuples.
-_LINE_FIELDS = itemgetter(
-    *map(
-        lines_format.COLUMNS.index,
-        (  # noqa: SIM905 (the names read better as words)
-            "row line_id cn country installation_id route period net_mass basis see_used "
-            "embedded_emissions free_allocation carbon_price_deduction certificates price "
-            "cost_eur exempt_de_minimis procedure_rule declared_cn price_basis"
-        ).split(),
-    )
-)
-
-
 def _line_values(fields: tuple[Any, ...]) -> list[Any]:
-    """A line's row from its fields; a line's emissions are not a period total: at most 6
-    decimals."""
-    (
-        row,
-        line_id,
-        cn,
-        country,
-        installation_id,
-        route,
-        period,
-        net_mass,
-        basis,
-        see_used,
-        embedded,
-        allocation,
-        deduction,
-        certificates,
-        price,
-        cost,
-        exempt,
-        procedure_rule,
-        declared_cn,
-        price_basis,
-    ) = _LINE_FIELDS(fields)
-    mass = round_figure(net_mass)
-    electricity = catalogue.is_electricity(cn)
+    """A line's row from its fields (:func:`~cbam.formats.lines.read_lines_fields`); a line's
+    emissions are not a period total: at most 6 decimals."""
+    line = dict(zip(lines_format.COLUMNS, fields, strict=True))
+    mass = round_figure(line["net_mass"])
+    electricity = catalogue.is_electricity(line["cn"])
     return [
-        row,
-        line_id,
-        cn,
-        country,
-        installation_id,
-        route,
-        period,
+        *(line[n] for n in ("row", "line_id", "cn", "country", "installation_id", "route")),
+        line["period"],
         None if electricity else mass,
         mass if electricity else None,
-        basis,
-        round_see(see_used),
-        round_figure(embedded),
-        round_figure(allocation),
-        round_figure(deduction),
-        round_figure(certificates),
-        round_eur(price),
-        round_eur(cost),
-        exempt,
-        procedure_rule,
-        declared_cn,
-        price_basis,
+        line["basis"],
+        round_see(line["see_used"]),
+        round_figure(line["embedded_emissions"]),
+        round_figure(line["free_allocation"]),
+        round_figure(line["carbon_price_deduction"]),
+        round_figure(line["certificates"]),
+        round_eur(line["price"]),
+        round_eur(line["cost_eur"]),
+        line["exempt_de_minimis"],
+        line["procedure_rule"],
+        line["declared_cn"],
+        line["price_basis"],
     ]
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from cbam.declaration.model import ImportLine
 from cbam.errors import InputError, UnknownCNCodeError, UnknownCountryError
-from cbam.formats.imports import read_imports
+from cbam.formats.imports import parse_line, read_imports
 
 HEADER = "CN_Code,Country,Net Mass,Import-Date,installation_id,route\n"
 
@@ -107,3 +108,29 @@ def test_supplier_column_is_read_and_checked(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         list(read_imports(_write(tmp_path, bad, "bad.csv"), year=2026))
     assert err.value.field == "supplier" and err.value.location == "row 2"
+
+
+def test_repeated_rows_read_as_the_reference_reading_reads_them(tmp_path: Path) -> None:
+    """A row whose texts were met before is built from memory, field by field into the
+    ImportLine tuple: every field equals what parse_line makes of the row itself."""
+    header = (
+        "line_id,cn_code,country,net_mass,import_date,installation_id,route,procedure,"
+        "clinker_content,production_year,supplier,importer_eori,additional_procedure,"
+        "carbon_price_deduction"
+    )
+    rows = [
+        "A1,25232900,EG,12.5,2026-03-02,EG-1,A,4000,0.7,2025,Cairo Cement,DE123456789,,",
+        "A2,25232900,EG,7.250,2026-03-02,EG-1,A,4000,0.7,2025,Cairo Cement,DE123456789,,1.5",
+        "A3,72081000,TR,3,2026-05-09,,,4000,,,,DE123456789,F01,",
+        "A4,72081000,TR,4.0,2026-05-09,,,4000,,,,DE123456789,F01,",
+    ]
+    texts = [*rows, rows[0], rows[2]]
+    path = _write(tmp_path, "\n".join([header, *texts]) + "\n")
+    lines = list(read_imports(path, year=2026))
+    names = header.split(",")
+    for line in lines:
+        values = dict(zip(names, texts[line.row - 2].split(","), strict=True))
+        reference = parse_line(values, line.row, 2026)
+        assert line == reference and type(line) is type(reference)
+        assert len(line) == len(ImportLine._fields)
+    assert [line.line_id for line in lines] == ["A1", "A2", "A3", "A4", "A1", "A3"]
