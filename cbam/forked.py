@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -52,6 +53,9 @@ def _child(
     connection: Any, parent: int, function: Callable[..., Any], args: tuple[Any, ...]
 ) -> None:
     die_with_parent(parent)
+    # The parent's objects out of this process's garbage collections: a collection touches
+    # every object it scans, and each page touched is copied (the memory would double).
+    gc.freeze()
     try:
         connection.send(("ok", function(*args)))
     except BaseException as exc:  # every failure goes back to the parent, which raises it

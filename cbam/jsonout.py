@@ -23,9 +23,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from pathlib import Path
 from types import GeneratorType
 from typing import IO, Any
@@ -33,7 +34,7 @@ from typing import IO, Any
 from pydantic import BaseModel
 
 #: :mod:`json`'s own escaping of a text (non-ASCII kept as it is, as ``ensure_ascii=False``).
-_text = json.encoder.encode_basestring
+_text: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def decimal_text(value: Decimal) -> str:
@@ -52,22 +53,33 @@ def decimal_text(value: Decimal) -> str:
     return "0" if text in ("", "-0") else text
 
 
+def _decimal_number(value: Decimal) -> str:
+    if not value.is_finite():
+        raise ValueError(f"{value} cannot be written as a JSON number")
+    return decimal_text(value)
+
+
+#: The scalars met most, by their exact type (one dictionary lookup instead of a test chain).
+_EXACT: dict[type, Callable[[Any], str]] = {
+    str: _text,
+    Decimal: _decimal_number,
+    bool: lambda value: "true" if value else "false",
+    int: str,
+    type(None): lambda _value: "null",
+}
+
+
 def _scalar(value: Any) -> str | None:
     """The JSON text of a scalar, or None for a container."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
+    exact = _EXACT.get(type(value))
+    if exact is not None:
+        return exact(value)
     if isinstance(value, str):
         return str(_text(value))
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} cannot be written as a JSON number")
-        return decimal_text(value)
-    if isinstance(value, int):
-        return str(value)
+        return _decimal_number(value)
+    if isinstance(value, int):  # bool is exact above; an int subclass is written as a number
+        return str(int(value))
     if isinstance(value, float):
         return json.dumps(value)  # float-ok: a float someone passed in stays what it is
     if isinstance(value, Enum):
@@ -89,42 +101,108 @@ def _pairs(value: Any) -> Iterator[tuple[str, Any]] | None:
     return None
 
 
+def _frozen(value: Any) -> bool:
+    """A frozen pydantic model: the same object always has the same text."""
+    return isinstance(value, BaseModel) and bool(type(value).model_config.get("frozen"))
+
+
+_ARRAYS = (list, tuple, set, frozenset, GeneratorType)
+_Seen = dict[tuple[int, int], tuple[Any, str]]
+
+
 def iter_json(value: Any, indent: int | None = 2, level: int = 0) -> Iterator[str]:
     """The JSON text of ``value`` in pieces (the layout of ``json.dumps(value, indent=...)``).
 
     Decimals become exact numbers; models are written field by field; dates as ISO text;
-    lists, tuples, sets and generators as arrays (a generator is consumed item by item).
+    lists, tuples, sets and generators as arrays. The outer object and every array are given
+    item by item (a generator is consumed item by item: 100,000 goods are never one text);
+    an object inside them (a good) is one piece. A frozen model met again at the same depth
+    (an audit step that many goods share) is written from the text made the first time.
     """
+    return _pieces(value, indent, level, {})
+
+
+def _layout(indent: int | None, level: int) -> tuple[str, str, str]:
+    """What opens an item, separates two items and closes a container at ``level``."""
+    if indent is None:
+        return "", ", ", ""
+    inner = "\n" + " " * (indent * (level + 1))
+    return inner, "," + inner, "\n" + " " * (indent * level)
+
+
+def _items(value: Any) -> tuple[Iterator[tuple[str | None, Any]], str, str]:
+    """The (key or None, item) pairs of a container and its brackets; TypeError otherwise."""
+    pairs = _pairs(value)
+    if pairs is not None:
+        return pairs, "{", "}"
+    if isinstance(value, _ARRAYS):
+        return ((None, v) for v in value), "[", "]"
+    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
+
+
+def _pieces(value: Any, indent: int | None, level: int, seen: _Seen) -> Iterator[str]:
     scalar = _scalar(value)
     if scalar is not None:
         yield scalar
         return
-    pairs = _pairs(value)
-    if pairs is not None:
-        items: Iterator[tuple[str | None, Any]] = pairs
-        open_, close = "{", "}"
-    elif isinstance(value, list | tuple | set | frozenset | GeneratorType):
-        items = ((None, v) for v in value)
-        open_, close = "[", "]"
-    else:
-        raise TypeError(f"cannot write a {type(value).__name__} as JSON")
-    inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
+    items, open_, close = _items(value)
+    first_lead, lead, end = _layout(indent, level)
     first = True
     for key, item in items:
-        lead = (open_ if first else ",") + (inner if indent is not None else ("" if first else " "))
+        head = (open_ + first_lead) if first else lead
         first = False
         if key is not None:
-            lead += f"{_text(key)}: "
-        scalar = _scalar(item)
-        if scalar is not None:  # one piece, without a nested generator per number or text
-            yield lead + scalar
-            continue
-        yield lead
-        yield from iter_json(item, indent, level + 1)
-    if first:
-        yield open_ + close
+            head += f"{_key(key)}: "
+        if isinstance(item, _ARRAYS):  # what grows with the goods: item by item
+            yield head
+            yield from _pieces(item, indent, level + 1, seen)
+        else:
+            yield head + _whole(item, indent, level + 1, seen)
+    yield open_ + close if first else end + close
+
+
+def _whole(value: Any, indent: int | None, level: int, seen: _Seen) -> str:
+    """The JSON text of ``value`` as one string (see :func:`iter_json`)."""
+    scalar = _scalar(value)
+    if scalar is not None:
+        return scalar
+    if _frozen(value):
+        # The object is kept beside its text, so that its id is not reused meanwhile.
+        known = seen.get((id(value), level))
+        if known is None:
+            known = seen[(id(value), level)] = (value, _container(value, indent, level, seen))
+        return known[1]
+    return _container(value, indent, level, seen)
+
+
+def _container(value: Any, indent: int | None, level: int, seen: _Seen) -> str:
+    deeper = level + 1
+    if type(value) is dict:  # the common case, without the generic pairs
+        texts = [f"{_key(k)}: {_item(v, indent, deeper, seen)}" for k, v in value.items()]
+        open_, close = "{", "}"
     else:
-        yield ("" if indent is None else "\n" + " " * (indent * level)) + close
+        items, open_, close = _items(value)
+        texts = [
+            _item(v, indent, deeper, seen)
+            if k is None
+            else f"{_key(k)}: {_item(v, indent, deeper, seen)}"
+            for k, v in items
+        ]
+    if not texts:
+        return open_ + close
+    first_lead, lead, end = _layout(indent, level)
+    return open_ + first_lead + lead.join(texts) + end + close
+
+
+def _item(value: Any, indent: int | None, level: int, seen: _Seen) -> str:
+    exact = _EXACT.get(type(value))
+    return exact(value) if exact is not None else _whole(value, indent, level, seen)
+
+
+@lru_cache(maxsize=4096)
+def _key(key: object) -> str:
+    """A member name as JSON text (the same few names again and again)."""
+    return str(_text(str(key)))
 
 
 def dumps(value: Any, *, indent: int | None = 2) -> str:

@@ -116,8 +116,8 @@ def test_declaration_xml_failing_midway(
     target.write_bytes(OLD)
     monkeypatch.setattr(
         declaration_module,
-        "_good_element",
-        _fail_after(2, declaration_module._good_element),
+        "_good_text",
+        _fail_after(2, declaration_module._good_text),
     )
     with pytest.raises(Boom):
         write_declaration_xml(assessment, target)

@@ -324,3 +324,77 @@ def test_progress_counts_lines(
     fast(imports, tmp_path / "split.csv", workers=2, progress=messages.append)
     assert messages and all("of the first of 2 parts assessed" in m for m in messages)
     assert messages[0].startswith("100 lines")
+
+
+# -- the four files when the goods are many ----------------------------------------------------
+
+
+def _workbook_cells(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+    finally:
+        book.close()
+
+
+@pytest.fixture
+def many_goods(tmp_path: Path) -> Path:
+    """A file of 400 lines, each from an installation of its own (400 goods)."""
+    rows = [
+        [f"L{i}", "73181542", "CN", f"{i % 17 + 1}.5", "2026-03-01", f"INST-{i}"]
+        for i in range(400)
+    ]
+    header = ["line_id", "cn_code", "country", "net_mass", "import_date", "installation_id"]
+    return write_csv(tmp_path / "many.csv", [header, *rows])
+
+
+def test_many_goods_give_the_same_files_written_one_after_the_other(
+    tmp_path: Path, many_goods: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above REPORT_APART_MAX_GOODS the report is written after the declaration files (no
+    forked process holding the goods), declaration.xml checked in a process of its own: the
+    four files are the same as when the report is written beside them."""
+    apart = job.run_assess(many_goods, 2026, tmp_path / "apart")
+    monkeypatch.setattr(job, "REPORT_APART_MAX_GOODS", 10)
+    calls: list[Path] = []
+    from cbam.formats import declaration_files
+
+    original = declaration_files.DeclarationCheck.__init__
+
+    def counting(self: Any, path: Path) -> None:
+        calls.append(Path(path))
+        original(self, path)
+
+    monkeypatch.setattr(declaration_files.DeclarationCheck, "__init__", counting)
+    after = job.run_assess(many_goods, 2026, tmp_path / "after")
+    assert len(after.assessment.goods) == 400 and len(calls) == 1
+    for name in ("lines.csv", "declaration.json", "declaration.xml"):
+        assert (tmp_path / "after" / name).read_bytes() == (tmp_path / "apart" / name).read_bytes()
+    assert _workbook_cells(tmp_path / "after" / "report.xlsx") == _workbook_cells(
+        tmp_path / "apart" / "report.xlsx"
+    )
+    assert after.summary()["totals"] == apart.summary()["totals"]
+
+
+def test_many_goods_an_invalid_declaration_leaves_no_files(
+    tmp_path: Path, many_goods: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check in its own process refuses the file as the in-process check does, after
+    the report: the output folder is not made."""
+    from cbam.formats import declaration_files
+
+    monkeypatch.setattr(job, "REPORT_APART_MAX_GOODS", 10)
+    good_text = declaration_files._good_text
+
+    def broken(good: Any) -> str:
+        return good_text(good).replace("<Country>CN</Country>", "<Country>China</Country>")
+
+    monkeypatch.setattr(declaration_files, "_good_text", broken)
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=r"does not fit schema .*China") as caught:
+        job.run_assess(many_goods, 2026, out)
+    assert caught.value.location is not None and caught.value.location.startswith("line ")
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["many.csv"]

@@ -638,14 +638,21 @@ class Engine:
                 quarters,
             ) in part.goods.items():
                 good = self.good(*key)
-                good.lines += lines
-                good.net_mass += mass
-                good.embedded += embedded
-                good.allocation += allocation
-                good.deduction += deduction
-                good.certificates += due
-                good.cost_eur += cost
-                good.quarters = [a + b for a, b in zip(good.quarters, quarters, strict=True)]
+                if good.lines:
+                    good.lines += lines
+                    good.net_mass += mass
+                    good.embedded += embedded
+                    good.allocation += allocation
+                    good.deduction += deduction
+                    good.certificates += due
+                    good.cost_eur += cost
+                    good.quarters = [a + b for a, b in zip(good.quarters, quarters, strict=True)]
+                else:
+                    # A good only the other engine met: its sums as they are (they too began
+                    # at ZERO, so they are the very figures ZERO + sums would give), no copies.
+                    good.lines, good.net_mass, good.embedded = lines, mass, embedded
+                    good.allocation, good.deduction, good.certificates = allocation, deduction, due
+                    good.cost_eur, good.quarters = cost, list(quarters)
                 self.lines += lines
                 if not good.counted:
                     pass

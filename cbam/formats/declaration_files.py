@@ -14,8 +14,9 @@ both files say so in their first lines.
   back by :func:`read_declaration_json` (which returns the rounded figures:
   :func:`cbam.declaration.rounding.rounded` of the assessment written).
 * XML: namespace ``urn:cbam-py:declaration:2.0``, schema ``schemas/cbam-declaration-2.0.xsd``
-  (shipped in the package). The file is written incrementally with ``lxml.etree.xmlfile`` into
-  a temporary file, validated against the schema, and only then renamed into place: an invalid
+  (shipped in the package). The file is written piece by piece into a temporary file (the
+  goods and valuations as text, the rest as small lxml trees; both escaped by lxml), validated
+  against the schema while streaming through it, and only then renamed into place: an invalid
   document is never left behind. :func:`read_declaration_xml` reads it back.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -38,6 +40,7 @@ from cbam.declaration.audit import AuditStep
 from cbam.declaration.model import Assessment, GoodResult, ValuationTrail
 from cbam.errors import InputError
 from cbam.files import atomic_path, atomic_text
+from cbam.formats.xml_stream import StreamCheck, first_problem
 from cbam.jsonout import decimal_text, write_json
 
 NAMESPACE = "urn:cbam-py:declaration:2.0"
@@ -183,19 +186,6 @@ def _leaf(parent: etree._Element, name: str, text: str | None) -> None:
     etree.SubElement(parent, name).text = text
 
 
-def _audit_element(step: AuditStep) -> etree._Element:
-    element = _element("Step")
-    _leaf(element, "Quantity", step.quantity)
-    if isinstance(step.value, Decimal):
-        _leaf(element, "Number", _figure(step.value))
-    elif step.value is not None:
-        _leaf(element, "Text", step.value)
-    _leaf(element, "Rule", step.rule)
-    _leaf(element, "Source", step.source)
-    _leaf(element, "Note", step.note)
-    return element
-
-
 def _text(value: Any, rule: rounding.Rule | None) -> str | None:
     """A field's element text: a figure rounded by its rule, a flag, a count or a text."""
     if value is None:
@@ -215,36 +205,103 @@ def _plan(mapping: dict[str, str], rules: dict[str, rounding.Rule]) -> _Plan:
     return tuple((name, field, rules.get(field)) for name, field in mapping.items())
 
 
+def _leaf_text(item: Any, rule: rounding.Rule | None) -> str:
+    """The text of a present field: a figure rounded by its ``rule``, a flag, a count or a text."""
+    if rule is not None:
+        return decimal_text(rule(item))
+    if item is True or item is False:
+        return _flag(item)
+    return item if type(item) is str else str(item)
+
+
 def _leaves(parent: etree._Element, value: Any, plan: _Plan) -> None:
     """One child per entry of ``plan``, figures rounded by their rule; absent values omitted."""
     sub = etree.SubElement
     for name, field, rule in plan:
         item = getattr(value, field)
-        if item is None:
-            continue
-        if rule is not None:
-            text = decimal_text(rule(item))
-        elif item is True or item is False:
-            text = _flag(item)
-        else:
-            text = item if type(item) is str else str(item)
-        sub(parent, name).text = text
+        if item is not None:
+            sub(parent, name).text = _leaf_text(item, rule)
 
 
-def _good_element(good: GoodResult) -> etree._Element:
-    element = _element("Good", key=good.key)
-    _leaves(element, good, _GOOD_PLAN)
-    audit = etree.SubElement(element, "Audit")
-    for step in good.audit:
-        audit.append(_audit_element(step))
-    return element
+# -- XML: the goods and valuations as text -------------------------------------------------------
+# They are nearly the whole file (100,000 goods: 150 MB), so they are written as text in the
+# layout lxml gives the rest of the document (indented by two spaces a level), not built as
+# trees: about twice as fast. Texts other than plain printable ASCII go through lxml, which
+# escapes them -- or refuses them (control characters) -- exactly as for every other element.
+
+#: Printable ASCII other than ``"``, ``&``, ``<`` and ``>``: lxml writes it as it is.
+_PLAIN = re.compile(r"[ !#-%'-;=?-~]*")
 
 
-def _valuation_element(trail: ValuationTrail) -> etree._Element:
-    element = _element("Valuation", id=trail.id)
-    for step in trail.audit:
-        element.append(_audit_element(step))
-    return element
+def _xml_text(text: str) -> str:
+    """``text`` as element content, escaped as lxml escapes it."""
+    if _PLAIN.fullmatch(text):
+        return text
+    element = etree.Element("x")
+    element.text = text
+    return etree.tostring(element, encoding="unicode")[len("<x>") : -len("</x>")]
+
+
+def _xml_attribute(text: str) -> str:
+    """``text`` as a double-quoted attribute value, escaped as lxml escapes it."""
+    if _PLAIN.fullmatch(text):
+        return text
+    written = etree.tostring(etree.Element("x", a=text), encoding="unicode")
+    return written[len('<x a="') : -len('"/>')]
+
+
+def _leaf_lines(pieces: list[str], value: Any, plan: _Plan, indent: str) -> None:
+    """Append ``<Name>text</Name>`` at ``indent`` for each present field of ``plan``."""
+    for name, field, rule in plan:
+        item = getattr(value, field)
+        if item is not None:
+            pieces.append(f"{indent}<{name}>{_xml_text(_leaf_text(item, rule))}</{name}>")
+
+
+def _step_lines(pieces: list[str], step: AuditStep, indent: str) -> None:
+    """Append one audit step (``<Step>`` and its children) at ``indent``; figures exact."""
+    inner = indent + "  "
+    pieces.append(f"{indent}<Step>{inner}<Quantity>{_xml_text(step.quantity)}</Quantity>")
+    if isinstance(step.value, Decimal):
+        pieces.append(f"{inner}<Number>{_figure(step.value)}</Number>")
+    elif step.value is not None:
+        pieces.append(f"{inner}<Text>{_xml_text(step.value)}</Text>")
+    for name, text in (("Rule", step.rule), ("Source", step.source), ("Note", step.note)):
+        if text is not None:
+            pieces.append(f"{inner}<{name}>{_xml_text(text)}</{name}>")
+    pieces.append(f"{indent}</Step>")
+
+
+def _steps_element(pieces: list[str], tag: str, steps: Iterable[AuditStep], indent: str) -> None:
+    """Append ``tag`` (an element's opening tag text) holding ``steps``; empty: ``<tag/>``."""
+    name = tag.split(" ", 1)[0]
+    opened = len(pieces)
+    for step in steps:
+        _step_lines(pieces, step, indent + "  ")
+    if len(pieces) == opened:
+        pieces.append(f"{indent}<{tag}/>")
+    else:
+        pieces.insert(opened, f"{indent}<{tag}>")
+        pieces.append(f"{indent}</{name}>")
+
+
+def _good_text(good: GoodResult) -> str:
+    """One ``<Good>`` at depth 2: its figures rounded by their rule, its audit steps exact."""
+    pieces = [f'\n    <Good key="{_xml_attribute(good.key)}">']
+    _leaf_lines(pieces, good, _GOOD_PLAN, "\n      ")
+    _steps_element(pieces, "Audit", good.audit, "\n      ")
+    pieces.append("\n    </Good>")
+    return "".join(pieces)
+
+
+def _valuations_text(trails: Iterable[ValuationTrail]) -> str:
+    """``<Valuations>`` at depth 1: each shared valuation's audit steps, exact."""
+    pieces: list[str] = []
+    for trail in trails:
+        _steps_element(pieces, f'Valuation id="{_xml_attribute(trail.id)}"', trail.audit, "\n    ")
+    if not pieces:
+        return "\n  <Valuations/>"
+    return "\n  <Valuations>" + "".join(pieces) + "\n  </Valuations>"
 
 
 def _head_elements(assessment: Assessment) -> Iterator[etree._Element]:
@@ -284,11 +341,7 @@ def _head_elements(assessment: Assessment) -> Iterator[etree._Element]:
 
 
 def _tail_elements(assessment: Assessment) -> Iterator[etree._Element]:
-    """Everything after ``Goods``."""
-    valuations = _element("Valuations")
-    for trail in assessment.valuations:
-        valuations.append(_valuation_element(trail))
-    yield valuations
+    """Everything after ``Goods`` and ``Valuations``."""
     by_year = _element("CostByYear")
     rules = rounding.YEAR
     for y in assessment.trajectory:
@@ -363,19 +416,25 @@ def _write_xml_to(assessment: Assessment, out: IO[str]) -> None:
         out.write(_piece(element, 1))
     out.write("\n  <Goods>")
     for good in assessment.goods:
-        out.write(_piece(_good_element(good), 2))
+        out.write(_good_text(good))
     out.write("\n  </Goods>")
+    out.write(_valuations_text(assessment.valuations))
     for element in _tail_elements(assessment):
         out.write(_piece(element, 1))
     out.write("\n</Declaration>\n")
 
 
-def write_declaration_xml(assessment: Assessment, path: str | os.PathLike[str]) -> Path:
+def write_declaration_xml(
+    assessment: Assessment, path: str | os.PathLike[str], *, check: bool = True
+) -> Path:
     """Write ``assessment`` as ``declaration.xml`` in the library's own schema; returns the path.
 
     The document is validated against ``cbam-declaration-2.0.xsd`` before it is renamed into
     place; when it does not validate (e.g. a country code the schema does not allow) nothing is
     written and an :class:`~cbam.errors.InputError` names the offending line and element.
+    ``check=False`` leaves the check to the caller (:func:`check_declaration_xml`), who
+    must not hand the file on before it has passed: the main job checks it in a second
+    process while it writes the report, in a folder that is put in place only afterwards.
     """
     target = Path(path)
     with atomic_path(target) as tmp:
@@ -386,16 +445,29 @@ def write_declaration_xml(assessment: Assessment, path: str | os.PathLike[str]) 
             raise InputError(
                 f"a text of the assessment cannot be written as XML: {exc}", source=str(target)
             ) from None
-        problems = validate_declaration_xml(tmp)
-        if problems:
-            first = problems[0]
-            raise InputError(
-                f"the declaration does not fit schema {SCHEMA_PATH.name}: {first.message}"
-                + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""),
-                source=str(target),
-                location=f"line {first.line}" + (f", {first.path}" if first.path else ""),
-            )
+        if check:
+            check_declaration_xml(tmp, source=target)
     return target
+
+
+def check_declaration_xml(
+    path: str | os.PathLike[str], *, source: str | os.PathLike[str] | None = None
+) -> None:
+    """Raise :class:`~cbam.errors.InputError` naming the first schema problem of a declaration
+    XML file (``source``: the name to give it in the message; default ``path``)."""
+    problems = validate_declaration_xml(path)
+    if problems:
+        raise _schema_error(problems, source if source is not None else path)
+
+
+def _schema_error(problems: list[XmlProblem], source: str | os.PathLike[str]) -> InputError:
+    first = problems[0]
+    return InputError(
+        f"the declaration does not fit schema {SCHEMA_PATH.name}: {first.message}"
+        + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""),
+        source=str(source),
+        location=f"line {first.line}" + (f", {first.path}" if first.path else ""),
+    )
 
 
 # -- XML: validation ---------------------------------------------------------------------------
@@ -446,25 +518,40 @@ def validate_declaration_xml(path: str | os.PathLike[str]) -> list[XmlProblem]:
     return _tree_validate(path) or [first]
 
 
+#: The elements dropped once validated while streaming through a declaration.
+_STREAMED = (_q("Good"), _q("Valuation"), _q("Year"))
+
+
 def _stream_validate(path: str | os.PathLike[str]) -> XmlProblem | None:
     """The first schema problem met while streaming through the file, or None."""
-    done = (_q("Good"), _q("Valuation"), _q("Year"))
-    try:
-        for _event, element in etree.iterparse(
-            str(path),
-            events=("end",),
-            tag=done,
-            schema=declaration_schema(),
-            resolve_entities=False,
-        ):
-            # The validator has seen it: drop the subtree and its finished siblings.
-            element.clear()
-            parent = element.getparent()
-            while parent is not None and element.getprevious() is not None:
-                del parent[0]
-    except etree.XMLSyntaxError as exc:
-        return XmlProblem(line=exc.lineno or 0, path=None, message=str(exc.msg))
-    return None
+    found = first_problem(path, declaration_schema(), _STREAMED)
+    return None if found is None else XmlProblem(line=found[0], path=None, message=found[1])
+
+
+class DeclarationCheck:
+    """The schema check of a written declaration XML file in a process of its own.
+
+    For a file written with ``check=False`` (:func:`write_declaration_xml`): started at once;
+    :meth:`result` raises the :class:`~cbam.errors.InputError` :func:`check_declaration_xml`
+    would (its first problem), :meth:`stop` ends the process if it still runs.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._check = StreamCheck(path, SCHEMA_PATH, _STREAMED)
+
+    def result(self) -> None:
+        """Wait for the check; raise its first problem."""
+        try:
+            found = self._check.result()
+        except OSError as exc:
+            raise InputError(f"cannot read the declaration: {exc}", source=str(self.path)) from None
+        if found is not None:
+            raise _schema_error([XmlProblem(line=found[0], path=None, message=found[1])], self.path)
+
+    def stop(self) -> None:
+        """End the check now if it still runs."""
+        self._check.stop()
 
 
 def _tree_validate(path: str | os.PathLike[str]) -> list[XmlProblem]:

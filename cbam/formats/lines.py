@@ -228,6 +228,11 @@ class LinesCsvWriter:
         if len(batch) >= 4096:
             self._flush_batch()
 
+    def forget_templates(self) -> None:
+        """Drop the row templates made so far (a good's lines are all written: its template
+        would only hold memory; a later line of it makes the template again)."""
+        self._templates = {}
+
     @staticmethod
     def _template(good: GoodState, period: Period) -> str:
         """The row of ``good`` in ``period``, with ``%s`` for the cells of each line."""
@@ -264,6 +269,7 @@ class LinesCsvWriter:
             raise
         target = self._target
         self._handle = self._target = None
+        self.forget_templates()
         target.__exit__(None, None, None)
         return self.path
 
@@ -272,6 +278,7 @@ class LinesCsvWriter:
         handle, target = self._handle, self._target
         self._handle = self._target = None
         self._batch.clear()
+        self.forget_templates()
         if handle is not None:
             handle.close()
         if target is not None:

@@ -41,11 +41,18 @@ from cbam.errors import InputError
 from cbam.formats.declaration_files import (
     NAMESPACE,
     SCHEMA_PATH,
+    DeclarationCheck,
     read_declaration_json,
     read_declaration_xml,
     validate_declaration_xml,
     write_declaration_json,
     write_declaration_xml,
+)
+from cbam.formats.declaration_files import (
+    _xml_attribute as xml_attribute,
+)
+from cbam.formats.declaration_files import (
+    _xml_text as xml_text,
 )
 from cbam.formats.lines import COLUMNS, LinesCsvWriter, read_lines_csv, read_lines_fields
 from cbam.formats.workbook import LINE_COLUMNS, write_report_xlsx
@@ -948,3 +955,86 @@ def test_declaration_figures_rounded_by_hand(
     text = (tmp_path / "d.json").read_text(encoding="utf-8").split('"valuations"')[0]
     decimals = [len(n) for n in re.findall(r": -?\d+\.(\d+)", text)]
     assert decimals and max(decimals) <= 6
+
+
+# -- declaration.xml: the goods written as text, escaped as lxml escapes -----------------------
+
+
+def _lxml_text(text: str) -> str:
+    element = etree.Element("x")
+    element.text = text
+    return etree.tostring(element, encoding="unicode")
+
+
+def _lxml_attribute(text: str) -> str:
+    return etree.tostring(etree.Element("x", a=text), encoding="unicode")
+
+
+# Every character XML 1.0 allows, the markup ones and line ends often.
+_XML_TEXTS = st.text(
+    st.sampled_from("&<>\"'\r\n\t |é") | st.characters(blacklist_categories=("Cs", "Cc"))
+)
+
+
+@given(_XML_TEXTS)
+def test_good_texts_are_escaped_as_lxml_escapes_them(text: str) -> None:
+    try:
+        expected = _lxml_text(text)
+    except ValueError:  # lxml refuses it: so does the text writer
+        with pytest.raises(ValueError):
+            xml_text(text)
+        return
+    assert f"<x>{xml_text(text)}</x>" == expected
+    assert f'<x a="{xml_attribute(text)}"/>' == _lxml_attribute(text)
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "\x1b[31m", "\ufffe", "bell\x07"])
+def test_texts_xml_cannot_hold_are_refused_as_lxml_refuses_them(text: str) -> None:
+    with pytest.raises(ValueError):
+        xml_text(text)
+    with pytest.raises(ValueError):
+        xml_attribute(text)
+
+
+def test_goods_with_markup_in_their_texts_round_trip(
+    tmp_path: Path, sample: tuple[list[LineResult], Assessment]
+) -> None:
+    """Quotes, ampersands, angle brackets, line ends and non-ASCII in a key, an installation
+    and an audit note come back as they were (the goods are written as text, not by lxml)."""
+    _, assessment = sample
+    odd = 'INST "A&B" <Ölwerk>\r\n\tsüd'
+    step = AuditStep(quantity="basis", value="default", note="note & <more>\r\nline 2 é")
+    good = dataclasses.replace(
+        assessment.goods[0], key=f"k|{odd}", installation_id=odd, audit=(step,)
+    )
+    changed = assessment.model_copy(update={"goods": (good, *assessment.goods[1:])})
+    path = write_declaration_xml(changed, tmp_path / "declaration.xml")
+    back = read_declaration_xml(path)
+    assert back.goods[0].key == f"k|{odd}"
+    assert back.goods[0].installation_id == odd
+    assert back.goods[0].audit == (step,)
+    assert back == rounded(changed)
+
+
+def test_a_declaration_checked_apart_that_cannot_be_read_is_an_input_error(
+    tmp_path: Path,
+) -> None:
+    check = DeclarationCheck(tmp_path / "missing.xml")
+    with pytest.raises(InputError, match="cannot read the declaration: the schema check of"):
+        check.result()
+    check.stop()
+
+
+def test_a_declaration_checked_apart_gives_the_first_problem(
+    tmp_path: Path, sample: tuple[list[LineResult], Assessment]
+) -> None:
+    _, assessment = sample
+    broken = assessment.model_copy(
+        update={"goods": (dataclasses.replace(assessment.goods[0], country="China"),)}
+    )
+    path = write_declaration_xml(broken, tmp_path / "declaration.xml", check=False)
+    check = DeclarationCheck(path)
+    with pytest.raises(InputError, match=r"does not fit schema .*China") as caught:
+        check.result()
+    # The message of the in-process check (which, for a small file, also finds the line).
+    assert validate_declaration_xml(path)[0].message in str(caught.value)
