@@ -462,11 +462,14 @@ def check_declaration_xml(
 
 def _schema_error(problems: list[XmlProblem], source: str | os.PathLike[str]) -> InputError:
     first = problems[0]
+    # A check streaming through a large file learns of a problem only at the end: no line
+    # (0), and the message names the element and the value.
+    where = ([f"line {first.line}"] if first.line else []) + ([first.path] if first.path else [])
     return InputError(
         f"the declaration does not fit schema {SCHEMA_PATH.name}: {first.message}"
         + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""),
         source=str(source),
-        location=f"line {first.line}" + (f", {first.path}" if first.path else ""),
+        location=", ".join(where) or None,
     )
 
 
@@ -538,10 +541,17 @@ class DeclarationCheck:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._check = StreamCheck(path, SCHEMA_PATH, _STREAMED)
+        self._check: StreamCheck | None
+        try:
+            self._check = StreamCheck(path, SCHEMA_PATH, _STREAMED)
+        except OSError:  # no Python to start (an embedded interpreter): checked in result()
+            self._check = None
 
     def result(self) -> None:
         """Wait for the check; raise its first problem."""
+        if self._check is None:
+            check_declaration_xml(self.path)
+            return
         try:
             found = self._check.result()
         except OSError as exc:
@@ -551,7 +561,8 @@ class DeclarationCheck:
 
     def stop(self) -> None:
         """End the check now if it still runs."""
-        self._check.stop()
+        if self._check is not None:
+            self._check.stop()
 
 
 def _tree_validate(path: str | os.PathLike[str]) -> list[XmlProblem]:

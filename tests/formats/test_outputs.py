@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -1038,3 +1039,19 @@ def test_a_declaration_checked_apart_gives_the_first_problem(
         check.result()
     # The message of the in-process check (which, for a small file, also finds the line).
     assert validate_declaration_xml(path)[0].message in str(caught.value)
+
+
+def test_a_declaration_is_checked_here_when_no_process_can_start(
+    tmp_path: Path, sample: tuple[list[LineResult], Assessment], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, assessment = sample
+    broken = assessment.model_copy(
+        update={"goods": (dataclasses.replace(assessment.goods[0], country="China"),)}
+    )
+    path = write_declaration_xml(broken, tmp_path / "declaration.xml", check=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    check = DeclarationCheck(path)
+    with pytest.raises(InputError, match=r"does not fit schema .*China") as caught:
+        check.result()
+    check.stop()
+    assert caught.value.location is not None and caught.value.location.startswith("line ")
