@@ -3,9 +3,10 @@
 :mod:`json` writes binary floats only; the library's figures are :class:`~decimal.Decimal`. This
 module writes them as JSON *numbers* carrying every digit of the Decimal (no binary rounding),
 so ``1.529`` stays ``1.529`` and ``4.4535581926`` keeps its ten decimals. Texts are escaped by
-:mod:`json` itself; nothing is marked in-band, so no text can turn into a number. Models are
-written field by field and lists item by item, so a large document (a declaration of 100,000
-goods) streams to its file without being built in memory first.
+:mod:`json` itself; nothing is marked in-band, so no text can turn into a number. The outer
+object is written member by member and every array item by item, each item (a good) as one
+text, so a large document (a declaration of 100,000 goods) streams to its file without being
+built in memory first.
 
 >>> print(dumps({"see": Decimal("1.5290"), "basis": "default", "lines": [1, 2]}))
 {
