@@ -164,6 +164,9 @@ def _pieces(value: Any, indent: int | None, level: int, seen: _Seen) -> Iterator
 
 def _whole(value: Any, indent: int | None, level: int, seen: _Seen) -> str:
     """The JSON text of ``value`` as one string (see :func:`iter_json`)."""
+    exact = _EXACT.get(type(value))  # most values: one lookup, before the whole test chain
+    if exact is not None:
+        return exact(value)
     scalar = _scalar(value)
     if scalar is not None:
         return scalar
@@ -179,25 +182,20 @@ def _whole(value: Any, indent: int | None, level: int, seen: _Seen) -> str:
 def _container(value: Any, indent: int | None, level: int, seen: _Seen) -> str:
     deeper = level + 1
     if type(value) is dict:  # the common case, without the generic pairs
-        texts = [f"{_key(k)}: {_item(v, indent, deeper, seen)}" for k, v in value.items()]
+        texts = [f"{_key(k)}: {_whole(v, indent, deeper, seen)}" for k, v in value.items()]
         open_, close = "{", "}"
     else:
         items, open_, close = _items(value)
         texts = [
-            _item(v, indent, deeper, seen)
+            _whole(v, indent, deeper, seen)
             if k is None
-            else f"{_key(k)}: {_item(v, indent, deeper, seen)}"
+            else f"{_key(k)}: {_whole(v, indent, deeper, seen)}"
             for k, v in items
         ]
     if not texts:
         return open_ + close
     first_lead, lead, end = _layout(indent, level)
     return open_ + first_lead + lead.join(texts) + end + close
-
-
-def _item(value: Any, indent: int | None, level: int, seen: _Seen) -> str:
-    exact = _EXACT.get(type(value))
-    return exact(value) if exact is not None else _whole(value, indent, level, seen)
 
 
 @lru_cache(maxsize=4096)

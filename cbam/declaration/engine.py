@@ -627,32 +627,10 @@ class Engine:
     def merge(self, part: EnginePart) -> None:
         """Add the sums of lines assessed by another engine of the same year and inputs."""
         with localcontext(EXACT):
-            for key, (
-                lines,
-                mass,
-                embedded,
-                allocation,
-                deduction,
-                due,
-                cost,
-                quarters,
-            ) in part.goods.items():
+            for key, sums in part.goods.items():
                 good = self.good(*key)
-                if good.lines:
-                    good.lines += lines
-                    good.net_mass += mass
-                    good.embedded += embedded
-                    good.allocation += allocation
-                    good.deduction += deduction
-                    good.certificates += due
-                    good.cost_eur += cost
-                    good.quarters = [a + b for a, b in zip(good.quarters, quarters, strict=True)]
-                else:
-                    # A good only the other engine met: its sums as they are (they too began
-                    # at ZERO, so they are the very figures ZERO + sums would give), no copies.
-                    good.lines, good.net_mass, good.embedded = lines, mass, embedded
-                    good.allocation, good.deduction, good.certificates = allocation, deduction, due
-                    good.cost_eur, good.quarters = cost, list(quarters)
+                good.add_sums(sums)
+                lines, mass, *_ = sums
                 self.lines += lines
                 if not good.counted:
                     pass

@@ -113,6 +113,25 @@ class GoodState:
             tuple(self.quarters),
         )
 
+    def add_sums(self, sums: tuple[Any, ...]) -> None:
+        """Add another engine's :meth:`sums` of the same good (:meth:`Engine.merge`)."""
+        lines, mass, embedded, allocation, deduction, due, cost, quarters = sums
+        if not self.lines:
+            # Only the other engine met the good: its sums as they are. They too began at
+            # ZERO, so they are the very figures ZERO + sums would give, without copies.
+            self.lines, self.net_mass, self.embedded = lines, mass, embedded
+            self.allocation, self.deduction, self.certificates = allocation, deduction, due
+            self.cost_eur, self.quarters = cost, list(quarters)
+            return
+        self.lines += lines
+        self.net_mass += mass
+        self.embedded += embedded
+        self.allocation += allocation
+        self.deduction += deduction
+        self.certificates += due
+        self.cost_eur += cost
+        self.quarters = [a + b for a, b in zip(self.quarters, quarters, strict=True)]
+
 
 def _variant_label(variant: Variant) -> list[str]:
     """``["2026", "ck=0.7"]`` for a good's label: what sets it apart beyond its key."""

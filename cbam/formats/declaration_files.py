@@ -186,17 +186,6 @@ def _leaf(parent: etree._Element, name: str, text: str | None) -> None:
     etree.SubElement(parent, name).text = text
 
 
-def _text(value: Any, rule: rounding.Rule | None) -> str | None:
-    """A field's element text: a figure rounded by its rule, a flag, a count or a text."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return _flag(value)
-    if isinstance(value, Decimal):
-        return _figure(value if rule is None else rule(value))
-    return str(value)
-
-
 _Plan = tuple[tuple[str, str, "rounding.Rule | None"], ...]
 
 
@@ -272,24 +261,25 @@ def _step_lines(pieces: list[str], step: AuditStep, indent: str) -> None:
     pieces.append(f"{indent}</Step>")
 
 
-def _steps_element(pieces: list[str], tag: str, steps: Iterable[AuditStep], indent: str) -> None:
-    """Append ``tag`` (an element's opening tag text) holding ``steps``; empty: ``<tag/>``."""
-    name = tag.split(" ", 1)[0]
-    opened = len(pieces)
+def _steps_element(
+    pieces: list[str], name: str, attributes: str, steps: Iterable[AuditStep], indent: str
+) -> None:
+    """Append element ``name`` (``attributes``: their text, with its leading space) holding
+    ``steps``; without steps, ``<name/>`` as lxml writes an empty element."""
+    inner: list[str] = []
     for step in steps:
-        _step_lines(pieces, step, indent + "  ")
-    if len(pieces) == opened:
-        pieces.append(f"{indent}<{tag}/>")
+        _step_lines(inner, step, indent + "  ")
+    if inner:
+        pieces += [f"{indent}<{name}{attributes}>", *inner, f"{indent}</{name}>"]
     else:
-        pieces.insert(opened, f"{indent}<{tag}>")
-        pieces.append(f"{indent}</{name}>")
+        pieces.append(f"{indent}<{name}{attributes}/>")
 
 
 def _good_text(good: GoodResult) -> str:
     """One ``<Good>`` at depth 2: its figures rounded by their rule, its audit steps exact."""
     pieces = [f'\n    <Good key="{_xml_attribute(good.key)}">']
     _leaf_lines(pieces, good, _GOOD_PLAN, "\n      ")
-    _steps_element(pieces, "Audit", good.audit, "\n      ")
+    _steps_element(pieces, "Audit", "", good.audit, "\n      ")
     pieces.append("\n    </Good>")
     return "".join(pieces)
 
@@ -298,7 +288,8 @@ def _valuations_text(trails: Iterable[ValuationTrail]) -> str:
     """``<Valuations>`` at depth 1: each shared valuation's audit steps, exact."""
     pieces: list[str] = []
     for trail in trails:
-        _steps_element(pieces, f'Valuation id="{_xml_attribute(trail.id)}"', trail.audit, "\n    ")
+        attributes = f' id="{_xml_attribute(trail.id)}"'
+        _steps_element(pieces, "Valuation", attributes, trail.audit, "\n    ")
     if not pieces:
         return "\n  <Valuations/>"
     return "\n  <Valuations>" + "".join(pieces) + "\n  </Valuations>"
@@ -348,8 +339,8 @@ def _tail_elements(assessment: Assessment) -> Iterator[etree._Element]:
         year = etree.SubElement(by_year, "Year", year=str(y.year))
         _leaves(year, y, _plan(_YEAR_FIGURES, rules))
         price = etree.SubElement(year, "Price", assumption=_flag(y.price_is_assumption))
-        price.text = _text(y.price, rules["price"])
-        _leaf(year, "CostEUR", _text(y.cost_eur, rules["cost_eur"]))
+        price.text = _leaf_text(y.price, rules["price"])
+        _leaf(year, "CostEUR", _leaf_text(y.cost_eur, rules["cost_eur"]))
         _leaf(year, "PriceBasis", y.price_basis)
     yield by_year
     scenarios = _element("Scenarios")
