@@ -12,7 +12,10 @@ assessed in three steps, each done once where it belongs:
    basis the user gives, :mod:`cbam.declaration.price_basis`): the price is looked up once;
 3. per line: EE = M x SEE, FAA = M x SEFA, N = max(0, EE - FAA - CP), cost = N x price
    (:mod:`cbam.declaration.certificates`; CP from a carbon price paid abroad,
-   :mod:`cbam.declaration.carbon_price`), added to the good's exact running sums.
+   :mod:`cbam.declaration.carbon_price`), added to the good's exact running sums. A line
+   without a deduction adds only its mass, to its good's mass of the pricing period; the same
+   functions give that mass's figures once (:meth:`GoodState.settle`), equal to the sum of the
+   lines' figures to the last digit.
 
 Lines wait until the importer's counted net mass exceeds the 50 t of the de minimis rule
 (Reg. (EU) 2023/956 Art. 2a); from then on each line is handed to the sink as it comes, so a
@@ -469,13 +472,13 @@ class Engine:
                         progress(self.lines + count)
                         report_at += PROGRESS_EVERY
                     good.lines += 1
-                    good.net_mass += mass
-                    good.embedded += embedded
-                    good.allocation += allocation
-                    good.deduction += deduction
-                    good.certificates += due
-                    good.cost_eur += cost
-                    good.quarters[quarter - 1] += mass
+                    # Without a deduction (the reader and check_line refuse a negative mass)
+                    # the line's figures come from its period's mass (GoodState.settle).
+                    if deduction is ZERO and mass >= ZERO:
+                        masses = good.plain
+                        masses[period] = masses.get(period, ZERO) + mass
+                    else:
+                        good.add_figures(quarter, mass, embedded, allocation, deduction, due, cost)
                     if not good.counted:  # not released for free circulation (Art. 3(4))
                         pass
                     elif good.always_in_scope:
@@ -617,8 +620,10 @@ class Engine:
 
     def part(self) -> EnginePart:
         """The exact sums of the lines assessed so far (all settled), for :meth:`merge`."""
+        with localcontext(EXACT):
+            goods = {key: good.sums() for key, good in self.goods.items() if good.lines}
         return EnginePart(
-            {key: good.sums() for key, good in self.goods.items() if good.lines},
+            goods,
             dict(self.pricing.prices),
             set(self.flags),
             dict(self._year_figures),
@@ -651,6 +656,8 @@ class Engine:
     ) -> Assessment:
         """Settle the waiting lines (exempt when the year stayed within 50 t); the Assessment."""
         with localcontext(EXACT):
+            for good in self.goods.values():
+                good.settle()
             exempt = not exceeds_de_minimis(self.mass_counted)
             self._flush(exempt=exempt)
             if exempt:

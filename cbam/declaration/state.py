@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from cbam import goods as catalogue
+from cbam.declaration import certificates as cert
 from cbam.declaration.matching import Match
 from cbam.declaration.model import LineResult
 from cbam.declaration.pricing import Period
@@ -35,7 +36,16 @@ GoodKey = tuple[str, str, str | None, str | None, Variant, Treatment]
 
 
 class GoodState:
-    """One good of the assessment: its valuation and the exact running sums of its lines."""
+    """One good of the assessment: its valuation and the exact running sums of its lines.
+
+    A line without a carbon price deduction adds only its net mass, to the mass of its pricing
+    period in :attr:`plain`; :meth:`settle` turns each period's mass into its figures by the
+    good's own formulas. The sums are the same, exactly: every such line has the good's SEE,
+    SEFA and price, and a mass of at least zero, so its certificates are its mass times
+    max(0, SEE - SEFA), and the certificates of the period's mass are the sum of the lines'.
+    Lines with a deduction add their own figures (:meth:`add_figures`). Read the sums after
+    :meth:`settle` (the engine settles its goods in ``part()`` and ``finish()``).
+    """
 
     __slots__ = (
         "allocation",
@@ -57,6 +67,7 @@ class GoodState:
         "label",
         "lines",
         "net_mass",
+        "plain",
         "quarters",
         "reason",
         "rule",
@@ -99,9 +110,56 @@ class GoodState:
         self.deduction = self.certificates = self.cost_eur = ZERO
         # Net mass imported in quarters 1-4: the quarterly holding's basis (Art. 22(2)).
         self.quarters = [ZERO] * 4
+        self.plain: dict[Period, Decimal] = {}
+        """Net mass of the lines without a deduction by pricing period, not yet settled."""
+
+    def add_figures(
+        self,
+        quarter: int,
+        mass: Decimal,
+        embedded: Decimal,
+        allocation: Decimal,
+        deduction: Decimal,
+        due: Decimal,
+        cost: Decimal,
+    ) -> None:
+        """Add a line's own figures (a line with a deduction; in the caller's context)."""
+        self._add(mass, embedded, allocation, deduction, due, cost)
+        self.quarters[quarter - 1] += mass
+
+    def _add(self, *figures: Decimal) -> None:
+        """Add net mass, emissions, allocation, deduction, certificates and cost."""
+        mass, embedded, allocation, deduction, due, cost = figures
+        self.net_mass += mass
+        self.embedded += embedded
+        self.allocation += allocation
+        self.deduction += deduction
+        self.certificates += due
+        self.cost_eur += cost
+
+    def settle(self) -> None:
+        """Add the figures of the masses in :attr:`plain`, period by period (in the caller's
+        exact context): EE = M x SEE, FAA = M x SEFA, N = max(0, EE - FAA), cost = N x price
+        (:mod:`cbam.declaration.certificates`)."""
+        for period, mass in self.plain.items():
+            embedded = cert.embedded_emissions(mass, self.see)
+            allocation = cert.free_allocation(mass, self.sefa)
+            due = cert.certificates_due(embedded, allocation)
+            self.add_figures(
+                period.quarter,
+                mass,
+                embedded,
+                allocation,
+                ZERO,
+                due,
+                cert.cost_eur(due, period.price),
+            )
+        self.plain.clear()
 
     def sums(self) -> tuple[Any, ...]:
-        """The running sums, to merge into another engine's good (:meth:`Engine.merge`)."""
+        """The running sums, to merge into another engine's good (:meth:`Engine.merge`); the
+        good is settled first."""
+        self.settle()
         return (
             self.lines,
             self.net_mass,
@@ -124,12 +182,7 @@ class GoodState:
             self.cost_eur, self.quarters = cost, list(quarters)
             return
         self.lines += lines
-        self.net_mass += mass
-        self.embedded += embedded
-        self.allocation += allocation
-        self.deduction += deduction
-        self.certificates += due
-        self.cost_eur += cost
+        self._add(mass, embedded, allocation, deduction, due, cost)
         self.quarters = [a + b for a, b in zip(self.quarters, quarters, strict=True)]
 
 

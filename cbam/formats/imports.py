@@ -454,6 +454,11 @@ def _odd_id(line_id: str) -> bool:
     return _ODD_ID.search(line_id) is not None
 
 
+def _no_texts(_cells: list[str]) -> str:
+    """The key of a group of columns the file has none of (every row alike)."""
+    return ""
+
+
 #: The tuple of a line's fields in ImportLine's order made into an ImportLine without the
 #: keyword handling of its constructor (a third of a plain row's reading time otherwise).
 _new_line = tuple.__new__
@@ -487,8 +492,11 @@ class LineReader:
         index = {name: i for i, name in enumerate(names) if name}
 
         def at(*columns: str) -> Callable[[list[str]], Any]:
-            # An absent column reads the empty cell appended to every row (index = width).
-            return itemgetter(*(index.get(c, width) for c in columns))
+            # The key of the texts of those columns the file has: an absent column reads the
+            # same empty cell on every row, so it tells no two rows apart (and a key of one
+            # text is that text, cheaper to hash than a tuple).
+            present = [index[c] for c in columns if c in index]
+            return itemgetter(*present) if present else _no_texts
 
         self._good_texts = at("cn_code", "country", "route", "installation_id", "supplier")
         self._when_texts = at("import_date", "year", "quarter")
@@ -548,13 +556,26 @@ class LineReader:
                         and not (line_id and _odd_id(line_id))
                     ):
                         cn, country, route, installation, supplier = good
-                        procedure, units, clinker, nitrogen, produced, *who = other
+                        date, year, quarter = when
+                        # Unpacked by name: a starred unpacking builds a list per row.
+                        (
+                            procedure,
+                            units,
+                            clinker,
+                            nitrogen,
+                            produced,
+                            eori,
+                            relief,
+                            ip_cn,
+                            ip_country,
+                        ) = other
                         yield _new_line(
                             ImportLine,
                             (
-                                number, cn, country, mass, when[1], when[2], when[0],
-                                installation, route, procedure, units, clinker, nitrogen,
-                                line_id or None, deduction, produced, *who, None, None, supplier,
+                                number, cn, country, mass, year, quarter, date, installation,
+                                route, procedure, units, clinker, nitrogen, line_id or None,
+                                deduction, produced, eori, relief, ip_cn, ip_country, None, None,
+                                supplier,
                             ),
                         )  # fmt: skip
                         continue

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cbam.declaration import engine as engine_module
 from cbam.declaration.engine import Engine, line_result
@@ -253,3 +255,69 @@ def test_electricity_is_never_added_to_tonnes() -> None:
     assert result.de_minimis.net_mass_counted == D(60)
     assert result.de_minimis.net_mass_always_in_scope == D(2)  # hydrogen, t
     assert result.de_minimis.electricity_mwh == D(40)
+
+
+# A good's deduction-free lines add only their mass per pricing period; the good's figures come
+# from those masses (GoodState.settle). Each good must still sum its lines' own figures exactly.
+_GOODS = (
+    {"installation_id": "TR-1"},  # actual SEE 1.0 above its SEFA: certificates due
+    {"installation_id": "TR-2"},  # actual SEE 0.5 below its SEFA: nothing due on any line
+    {},  # China's default value
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(range(len(_GOODS))),
+            st.decimals(min_value=0, max_value=5000, places=3, allow_nan=False),
+            st.integers(min_value=1, max_value=4),
+            st.sampled_from([None, D(0), D("3.5"), D("1000")]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(min_value=0, max_value=30),
+)
+def test_goods_sum_their_lines_figures_exactly(
+    drawn: list[tuple[int, Decimal, int, Decimal | None]], split: int
+) -> None:
+    suppliers = [_supplier("25231000", "1.0"), _supplier("25231000", "0.5", "TR-2")]
+    lines = [
+        line(
+            row,
+            str(mass),
+            quarter=quarter,
+            # The deprecated bare deduction is accepted on actual values only.
+            carbon_price_deduction=deduction if _GOODS[good] else None,
+            **_GOODS[good],
+        )
+        for row, (good, mass, quarter, deduction) in enumerate(drawn, start=2)
+    ]
+    written: list[LineResult] = []
+    whole = Engine(2026, suppliers=suppliers, sink=written.append)
+    whole.add_lines(lines)
+    result = whole.finish()
+
+    for good in result.goods:
+        own = [w for w in written if w.group == good.key]
+        assert good.lines == len(own)
+        for name in ("net_mass", "embedded_emissions", "free_allocation", "certificates"):
+            assert getattr(good, name) == sum((getattr(w, name) for w in own), D(0)), name
+        assert good.carbon_price_deduction == sum((w.carbon_price_deduction for w in own), D(0))
+        assert good.cost_eur == sum((w.cost_eur for w in own), D(0))
+    for state in whole.goods.values():  # the quarterly holding's basis: each quarter's mass
+        own = [w for w in written if w.group == state.label]
+        assert state.quarters == [
+            sum((w.net_mass for w in own if w.quarter == quarter), D(0)) for quarter in range(1, 5)
+        ]
+
+    # Split anywhere and merged, the parts give the same goods.
+    cut = min(split, len(lines))
+    first = Engine(2026, suppliers=suppliers, settle_at_once=True)
+    second = Engine(2026, suppliers=suppliers, settle_at_once=True)
+    first.add_lines(lines[:cut])
+    second.add_lines(lines[cut:])
+    first.merge(second.part())
+    assert repr(first.finish().goods) == repr(result.goods)
