@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import cache
-from operator import itemgetter
 from pathlib import Path
 from types import SimpleNamespace, TracebackType
 from typing import IO, Any, cast, get_args
@@ -58,10 +57,11 @@ def cell_text(value: object) -> str:
 
 
 class _Slot:
-    """A value known only per line: a ``%s`` in the row template of a good and period.
+    """A value known only per line: a gap in the row template of a good and period.
 
-    ``index`` is its place in the tuple :meth:`LinesCsvWriter.write_line` builds: row, line_id,
-    net mass, embedded emissions, free allocation, deduction, certificates, cost, exempt.
+    ``index`` is its place among the cells :meth:`LinesCsvWriter.write_line` fills in: row,
+    line_id, net mass, embedded emissions, free allocation, deduction, certificates, cost,
+    exempt.
     """
 
     __slots__ = ("index",)
@@ -71,12 +71,6 @@ class _Slot:
 
 
 _S = [_Slot(i) for i in range(9)]
-
-
-def _template_cell(value: object) -> str:
-    if isinstance(value, _Slot):
-        return "%s"
-    return _csv_text(cell_text(value)).replace("%", "%%")
 
 
 def _csv_text(text: str) -> str:
@@ -97,8 +91,10 @@ def _probe(good: GoodState, period: Period) -> list[object]:
     return [values[name] for name in COLUMNS]
 
 
-def _slot_order() -> Any:
-    """Where each slot sits among the columns: the same for every good (any stand-in will do)."""
+def _check_slot_order() -> None:
+    """write_line fills the gaps of a row template in the order of the slots' indices: make
+    sure LineResult's fields still come in that order (the same for every good, so any
+    stand-in will do). Else importing this module fails rather than a file being wrong."""
     valuation = SimpleNamespace(
         cn="", country_used="", route=None, route_basis="", basis="", see_used=None, sefa=None
     )
@@ -115,11 +111,11 @@ def _slot_order() -> Any:
     period = SimpleNamespace(year=0, quarter=0, label="", price=None, assumption=False, basis="")
     cells = _probe(cast(GoodState, stand_in), cast(Period, period))
     order = [v.index for v in cells if isinstance(v, _Slot)]
-    # write_line builds its cells in the columns' order; reorder only if the columns moved.
-    return None if order == sorted(order) else itemgetter(*order)
+    if order != sorted(order):
+        raise RuntimeError(f"LineResult's per-line fields moved (slots {order}): see write_line")
 
 
-_REORDER = _slot_order()
+_check_slot_order()
 
 
 class LinesCsvWriter:
@@ -148,7 +144,7 @@ class LinesCsvWriter:
         self._tmp: Path | None = None
         self._handle: IO[str] | None = None
         self._batch: list[str] = []
-        self._templates: dict[tuple[GoodState, Period], str] = {}
+        self._templates: dict[tuple[GoodState, Period], tuple[str, ...]] = {}
 
     @property
     def count(self) -> int:
@@ -212,19 +208,24 @@ class LinesCsvWriter:
             due_text, cost_text = text(due), text(cost)
         else:
             due_text = cost_text = "0"
-        cells = (
-            row,
-            (line_id if line_id.isalnum() else _csv_text(line_id)) if line_id else "",
-            text(mass),
-            text(embedded),
-            text(allocation),
-            text(deduction) if deduction else "0",
-            due_text,
-            cost_text,
-            "true" if exempt else "false",
-        )
+        p0, p1, p2, p3, p4, p5, p6, p7, p8, p9 = template
+        # Each piece of the template, then the cell that follows it (faster than str % cells).
+        # fmt: off
+        line = "".join((
+            p0, str(row),
+            p1, (line_id if line_id.isalnum() else _csv_text(line_id)) if line_id else "",
+            p2, text(mass),
+            p3, text(embedded),
+            p4, text(allocation),
+            p5, text(deduction) if deduction else "0",
+            p6, due_text,
+            p7, cost_text,
+            p8, "true" if exempt else "false",
+            p9,
+        ))
+        # fmt: on
         batch = self._batch
-        batch.append(template % (cells if _REORDER is None else _REORDER(cells)))
+        batch.append(line)
         if len(batch) >= 4096:
             self._flush_batch()
 
@@ -234,9 +235,19 @@ class LinesCsvWriter:
         self._templates = {}
 
     @staticmethod
-    def _template(good: GoodState, period: Period) -> str:
-        """The row of ``good`` in ``period``, with ``%s`` for the cells of each line."""
-        return ",".join(_template_cell(value) for value in _probe(good, period)) + "\r\n"
+    def _template(good: GoodState, period: Period) -> tuple[str, ...]:
+        """The row of ``good`` in ``period`` in the pieces around the cells of each line (its
+        row number, line id, figures and exempt flag, in that order)."""
+        pieces = [""]
+        for column, value in enumerate(_probe(good, period)):
+            comma = "," if column else ""
+            if isinstance(value, _Slot):
+                pieces[-1] += comma
+                pieces.append("")
+            else:
+                pieces[-1] += comma + _csv_text(cell_text(value))
+        pieces[-1] += "\r\n"
+        return tuple(pieces)
 
     def _write(self, text: str) -> None:
         batch = self._batch
