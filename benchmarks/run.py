@@ -331,6 +331,23 @@ def _measure(kind: str, imports: Path, out: Path) -> dict[str, Any]:
     return result
 
 
+def _best_of(
+    kinds: tuple[str, ...], imports: Path, out: Path, repeat: int
+) -> dict[str, dict[str, Any]]:
+    """The fastest of ``repeat`` runs of each kind, taken in turn (floor, cbam, floor, cbam...)
+    so that a machine whose speed drifts meets both alike; memory: the largest of the runs."""
+    done: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    for _ in range(repeat):
+        for kind in kinds:
+            done[kind].append(_measure(kind, imports, out))
+    runs = {}
+    for kind, found in done.items():
+        runs[kind] = min(found, key=lambda r: r["seconds"])
+        for memory in ("peak_mb", "largest_mb", "pss_mb"):
+            runs[kind][memory] = max(r.get(memory, 0) for r in found)
+    return runs
+
+
 def _has_opencbam() -> bool:
     return importlib.util.find_spec("opencbam") is not None
 
@@ -359,12 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         _generate(size, imports)
         out = args.work / f"out-{size}"
         out.mkdir(exist_ok=True)
-        runs: dict[str, dict[str, Any]] = {}
-        for kind in ("floor", "cbam"):
-            best = [_measure(kind, imports, out) for _ in range(args.repeat)]
-            runs[kind] = min(best, key=lambda r: r["seconds"])
-            for memory in ("peak_mb", "largest_mb", "pss_mb"):
-                runs[kind][memory] = max(r.get(memory, 0) for r in best)
+        runs = _best_of(("floor", "cbam"), imports, out, args.repeat)
         if _has_opencbam():
             runs["opencbam"] = _measure("opencbam", imports, out)
         row = {"size": size, **{k: v for k, v in runs.items()}}
@@ -395,12 +407,7 @@ def _shapes(args: argparse.Namespace) -> list[dict[str, Any]]:
         _generate(lines, imports, shape)
         out = args.work / f"out-{shape}"
         out.mkdir(exist_ok=True)
-        runs: dict[str, Any] = {}
-        for kind in ("floor", "assess"):
-            best = [_measure(kind, imports, out) for _ in range(args.repeat)]
-            runs[kind] = min(best, key=lambda r: r["seconds"])
-            for memory in ("peak_mb", "largest_mb", "pss_mb"):
-                runs[kind][memory] = max(r.get(memory, 0) for r in best)
+        runs: dict[str, Any] = _best_of(("floor", "assess"), imports, out, args.repeat)
         row = {"name": name, "lines": lines, "goods": goods, "target": target, **runs}
         row["load"] = os.getloadavg()[0]
         print(json.dumps(row), flush=True)
@@ -459,19 +466,26 @@ def _shapes_markdown(rows: list[dict[str, Any]]) -> str:
 WHERE_THE_TIME_GOES = (
     "### Where the time goes",
     "",
-    "Per customs line, in one process (measured on 2026-12-01 on 200,000 lines of the "
-    "1,000,000-line file): the bare `csv` parse 0.55 us, reading and checking the row 3.0 us "
-    "more, the engine 2.6 us (one small function per rule: EE, FAA, carbon price, N, cost, in "
-    "a 100-digit exact context), writing `lines.csv` 3.2 us (29 columns, 226 MB for 1,000,000 "
-    "lines, 4.8 times the 47 MB the floor writes back): about 9.5 us a line, where the floor "
-    "spends 1.6. Two processes share the lines on two cores, each about 10 % slower than alone. "
-    "This round took 8-9 % off (the good's per-tonne factors without trailing zeros, so that "
-    "each line's products are shorter to compute and to write; a line built from its tuple; "
-    "the parts of `lines.csv` appended by the kernel); 3x the floor needs about 12 % less CPU "
-    "per line again (the ratio moves between 3.3 and 3.5 from run to run as the machine "
-    "varies). Tried and measured without gain: one cache key for all a row's texts (slower: a "
-    "17-text tuple to hash), figures' texts without the `decimal_text` call, the sum of a zero "
-    "deduction skipped and the line id read by index.",
+    "Per customs line, in one process, in CPU instructions (valgrind's cachegrind: the "
+    "instructions of 60,000 lines of the 1,000,000-line file less those of 20,000, which "
+    "unlike seconds do not move with the machine's load; measured on 2026-12-01): the bare "
+    "`csv` parse 7,900, reading and checking the row 14,100 more, the engine 14,100 (one small "
+    "function per rule: EE, FAA, carbon price, N, cost, in a 100-digit exact context), writing "
+    "`lines.csv` 18,700 (29 columns, 226 MB for 1,000,000 lines, 4.8 times the 47 MB the floor "
+    "writes back): about 54,900 a line, 66,600 before this round. This round took 17.6 % off: "
+    "a good's lines without a deduction add only their mass to the good's mass of their "
+    "pricing period, whose figures the same certificate functions give once when the good is "
+    "settled (`GoodState.settle`, equal to the sum of the lines' figures to the last digit; "
+    "each line added six figures to the good's sums before); the reader keys its caches on "
+    "the columns the file has (an absent column tells no two rows apart) and builds a line "
+    "without a starred unpacking; a row of `lines.csv` is joined from its template's pieces "
+    "instead of `%`-formatted; a mass of at most 16 characters skips a range check it cannot "
+    "fail. In seconds the ratio to the floor moves by a tenth or more from hour to hour on this "
+    "machine, as its speed does (the 1,000,000-line floor measured 1.6 s to 2.7 s on one day). "
+    "Tried and measured without gain: one cache key for all a row's texts (a 17-text tuple to "
+    "hash), figures' texts with the `decimal_text` call written out five times a line (no "
+    "fewer instructions: many figures end in a zero and then take both ways), the line id read "
+    "by index.",
     "",
     "With many goods the whole `cbam assess` is about 0.3 s of Python start and imports, "
     "about 3 s of assessment (each of the two processes meets all 1,400 goods and values them "
@@ -518,8 +532,10 @@ def _markdown(table: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "Customs files come from `benchmarks/generate_imports.py` (seed 2026: fasteners, flat "
         "steel, aluminium, cement, fertilisers, electricity; about 9 % of lines with supplier "
         "data). Each measurement runs in a fresh process; floor and cbam are the best of "
-        f"{args.repeat} runs. Peak memory is the largest sum of the proportional set sizes of "
-        "the measured process and the processes it started, sampled every 50 ms by the "
+        f"{args.repeat} runs, taken in turn (floor, cbam, floor, cbam...) so that a drift in "
+        "the machine's speed meets both alike. Peak memory is the largest sum of the "
+        "proportional set sizes of the measured process and the processes it started, sampled "
+        "every 50 ms by the "
         "benchmark's own process (shared pages count once).",
         "",
         "- **floor**: a bare `csv.reader` pass over the input plus a `csv.writer` of as many "
