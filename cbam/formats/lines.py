@@ -238,15 +238,18 @@ class LinesCsvWriter:
     def _template(good: GoodState, period: Period) -> tuple[str, ...]:
         """The row of ``good`` in ``period`` in the pieces around the cells of each line (its
         row number, line id, figures and exempt flag, in that order)."""
-        pieces = [""]
-        for column, value in enumerate(_probe(good, period)):
-            comma = "," if column else ""
+        # The row's cells cut at the slots: each piece holds the cells between two slots and
+        # the commas that part them from the slots' cells.
+        cells = _probe(good, period)
+        row = ["" if isinstance(value, _Slot) else _csv_text(cell_text(value)) for value in cells]
+        pieces, start = [], 0
+        for column, value in enumerate(cells):
             if isinstance(value, _Slot):
-                pieces[-1] += comma
-                pieces.append("")
-            else:
-                pieces[-1] += comma + _csv_text(cell_text(value))
-        pieces[-1] += "\r\n"
+                between = row[start:column]
+                pieces.append(("," if start else "") + ",".join(between) + ("," if between else ""))
+                start = column + 1
+        rest = row[start:]
+        pieces.append(("," if start and rest else "") + ",".join(rest) + "\r\n")
         return tuple(pieces)
 
     def _write(self, text: str) -> None:
