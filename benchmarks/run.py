@@ -538,8 +538,7 @@ def _markdown(table: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"{args.repeat} runs, taken in turn (floor, cbam, floor, cbam...) so that a drift in "
         "the machine's speed meets both alike. Peak memory is the largest sum of the "
         "proportional set sizes of the measured process and the processes it started, sampled "
-        "every 50 ms by the "
-        "benchmark's own process (shared pages count once).",
+        "every 50 ms by the benchmark's own process (shared pages count once).",
         "",
         "- **floor**: a bare `csv.reader` pass over the input plus a `csv.writer` of as many "
         "rows (the input rows written back).",

@@ -197,6 +197,12 @@ def parse_figure(
     return value
 
 
+#: Digits with at most one point, this many characters or fewer, make zero or a magnitude
+#: within MIN_ADJUSTED..MAX_ADJUSTED: n characters hold at most n digits, so the first
+#: significant digit stands at most n - 1 places from the units.
+_SHORT = min(-MIN_ADJUSTED, MAX_ADJUSTED) + 1
+
+
 def quick_figure(text: str) -> Decimal | None:
     """The value of a plain non-negative figure without separators, or None (then use
     :func:`parse_figure`, which accepts or explains). The fast path of bulk readers.
@@ -208,19 +214,13 @@ def quick_figure(text: str) -> Decimal | None:
     # exponent, separator, underscore or non-ASCII digit, which Decimal() would accept.
     if not (text.isascii() and text.replace(".", "", 1).isdigit()):
         return None
-    value = Decimal(text)
-    if len(text) <= _SHORT:
+    value, size = Decimal(text), len(text)
+    if size <= _SHORT:
         return value  # too few characters to be out of range
-    if len(text) <= MAX_DIGITS:
+    if size <= MAX_DIGITS:
         # No more significant digits than characters: only the magnitude can be out of range.
         return value if not value or MIN_ADJUSTED <= value.adjusted() <= MAX_ADJUSTED else None
     return value if in_range(value) else None
-
-
-#: Digits with at most one point, this many characters or fewer, make zero or a magnitude
-#: within MIN_ADJUSTED..MAX_ADJUSTED: n characters hold at most n digits, so the first
-#: significant digit stands at most n - 1 places from the units.
-_SHORT = min(-MIN_ADJUSTED, MAX_ADJUSTED) + 1
 
 
 def figure(value: object, field: str, *, negative: bool = False) -> Decimal:

@@ -139,8 +139,10 @@ class GoodState:
 
     def settle(self) -> None:
         """Add the figures of the masses in :attr:`plain`, period by period (in the caller's
-        exact context): EE = M x SEE, FAA = M x SEFA, N = max(0, EE - FAA), cost = N x price
-        (:mod:`cbam.declaration.certificates`)."""
+        exact context), by the functions of :mod:`cbam.declaration.certificates`: EE = M x SEE
+        (Reg. (EU) 2023/956 Annex IV pt 2-3), FAA = M x SEFA (IR 2025/2620 Annex pt 2),
+        N = max(0, EE - FAA) (Reg. (EU) 2023/956 Art. 9, 22, 31; Q&A §4.32), cost = N x price
+        (Art. 21)."""
         for period, mass in self.plain.items():
             embedded = cert.embedded_emissions(mass, self.see)
             allocation = cert.free_allocation(mass, self.sefa)
