@@ -309,17 +309,24 @@ class Engine:
         """The SEE used and SEFA of ``good`` imported in another ``year`` (its valuation for
         that year: mark-up, benchmark period and CBAM factor), computed once per good and year.
         """
-        cn, country, route, installation_id, variant, _ = good.key
-        # The supplier's values follow from the installation and reporting period: a key that
-        # means the same in every process of a split file (unlike the supplier object's id).
-        supplier = (installation_id, variant and variant[0]) if good.supplier else None
-        content = variant[1:] if variant else None
-        key = (cn, country, route, supplier, content, year)
+        key = (*self._values_alike(good), year)
         found = self._year_figures.get(key)
         if found is None:
             valuation = self.valuation(good.key, good.supplier, year)
             found = self._year_figures[key] = (valuation.see_used, valuation.sefa)
         return found
+
+    @staticmethod
+    def _values_alike(good: GoodState) -> tuple[Any, ...]:
+        """What decides a good's valuation in any year: goods with the same value alike.
+
+        The supplier's values follow from the installation and reporting period: a key that
+        means the same in every process of a split file (unlike the supplier object's id).
+        """
+        cn, country, route, installation_id, variant, _ = good.key
+        supplier = (installation_id, variant and variant[0]) if good.supplier else None
+        content = variant[1:] if variant else None
+        return (cn, country, route, supplier, content)
 
     def trajectory_years(self) -> tuple[int, ...]:
         """The years 2026-2034 other than the assessed one, which :meth:`finish` prices the
@@ -859,6 +866,7 @@ class Engine:
         price of the year from the price table (an assumption, flagged, where none is known); the
         assessed year is what its lines say, each at its own period's price.
         """
+        priced = self._priced_alike(used, exempt)
         out = []
         for year in range(2026, LAST_SCHEDULED_YEAR + 1):
             if year == self.year:
@@ -866,15 +874,13 @@ class Engine:
                 continue
             price = self.pricing.table.for_year(year)
             embedded = allocation = due = ZERO
-            for good in used:
-                if (exempt and not good.always_in_scope) or good.valuation.basis == "none":
-                    continue
+            for good, mass, deduction in priced:
                 see_used, sefa = self.year_figures(good, year)
-                good_embedded = cert.embedded_emissions(good.net_mass, see_used)
-                good_allocation = cert.free_allocation(good.net_mass, sefa)
+                good_embedded = cert.embedded_emissions(mass, see_used)
+                good_allocation = cert.free_allocation(mass, sefa)
                 embedded += good_embedded
                 allocation += good_allocation
-                due += cert.certificates_due(good_embedded, good_allocation, good.deduction)
+                due += cert.certificates_due(good_embedded, good_allocation, deduction)
             out.append(
                 YearCost(
                     year=year,
@@ -889,6 +895,35 @@ class Engine:
                 )
             )
         return tuple(out)
+
+    def _priced_alike(
+        self, used: list[GoodState], exempt: bool
+    ) -> list[tuple[GoodState, Decimal, Decimal]]:
+        """What the trajectory prices: (a good whose figures to take, mass, deduction).
+
+        Goods that value alike (:meth:`_values_alike`) and claim no deduction are priced once,
+        on their summed mass: each year they share an SEE and a SEFA, so each one's
+        certificates are its mass (at least zero) times max(0, SEE - SEFA), and those of the
+        summed mass are the sum of theirs, exactly -- floored per good as the law floors
+        them (Q&A §4.32). 100,000 installations without supplier data are one such group. A
+        good with a deduction, or a negative mass (refused at the edge; kept apart for
+        safety), is priced on its own. Goods exempt under the de minimis threshold and goods
+        without a valuation are left out.
+        """
+        alike: dict[tuple[Any, ...], list[Any]] = {}
+        apart: list[tuple[GoodState, Decimal, Decimal]] = []
+        for good in used:
+            if (exempt and not good.always_in_scope) or good.valuation.basis == "none":
+                continue
+            if good.deduction or good.net_mass < 0:
+                apart.append((good, good.net_mass, good.deduction))
+                continue
+            group = alike.get(key := self._values_alike(good))
+            if group is None:
+                alike[key] = [good, good.net_mass]
+            else:
+                group[1] += good.net_mass
+        return [(good, mass, ZERO) for good, mass in alike.values()] + apart
 
     def _assessed_year(self, totals: Totals) -> YearCost:
         return YearCost(

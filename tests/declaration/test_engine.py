@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -321,3 +321,66 @@ def test_goods_sum_their_lines_figures_exactly(
     second.add_lines(lines[cut:])
     first.merge(second.part())
     assert repr(first.finish().goods) == repr(result.goods)
+
+
+# The trajectory prices goods that value alike, without a deduction, on their summed mass
+# (Engine._priced_alike). Each year must still be the goods' own figures, each good's
+# certificates floored at zero with its own deduction (Q&A §4.32).
+_YEAR_GOODS = (
+    {"installation_id": "TR-1"},  # actual SEE 1.0 above its SEFA
+    {"installation_id": "TR-2"},  # actual SEE 0.5 below its SEFA
+    {"installation_id": "CN-1"},  # three installations without supplier data: China's default
+    {"installation_id": "CN-2"},
+    {},
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(range(len(_YEAR_GOODS))),
+            st.decimals(min_value=0, max_value=5000, places=3, allow_nan=False),
+            st.sampled_from([None, D(0), D("3.5"), D("1000")]),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_trajectory_is_the_goods_own_figures_each_floored(
+    drawn: list[tuple[int, Decimal, Decimal | None]],
+) -> None:
+    suppliers = [_supplier("25231000", "1.0"), _supplier("25231000", "0.5", "TR-2")]
+    lines = [line(1, "100", installation_id="CN-1")]  # above the de minimis threshold
+    lines += [
+        line(
+            row,
+            str(mass),
+            # The deprecated bare deduction is accepted on actual values only.
+            carbon_price_deduction=deduction if good < 2 else None,
+            **_YEAR_GOODS[good],
+        )
+        for row, (good, mass, deduction) in enumerate(drawn, start=2)
+    ]
+    engine = Engine(2026, suppliers=suppliers)
+    engine.add_lines(lines)
+    result = engine.finish()
+    states = {state.label: state for state in engine.goods.values()}
+    years = [y for y in result.trajectory if y.year != 2026]
+    assert [y.year for y in years] == list(range(2027, 2035))
+    with localcontext(Context(prec=100)):
+        for year in years:
+            embedded = allocation = due = D(0)
+            for good in result.goods:
+                state = states[good.key]  # its valuation that year, not the grouping's key
+                valued = engine.valuation(state.key, state.supplier, year.year)
+                see, sefa = valued.see_used, valued.sefa
+                good_embedded, good_allocation = good.net_mass * see, good.net_mass * sefa
+                embedded += good_embedded
+                allocation += good_allocation
+                due += max(D(0), good_embedded - good_allocation - good.carbon_price_deduction)
+            assert (year.embedded_emissions, year.free_allocation, year.certificates) == (
+                embedded,
+                allocation,
+                due,
+            ), year.year

@@ -437,6 +437,22 @@ def test_read_json_errors(tmp_path: Path, text: str, words: str) -> None:
         read_declaration_json(tmp_path / "missing.json")
 
 
+def test_read_json_types_and_checks_each_goods_fields(
+    tmp_path: Path, sample: tuple[list[LineResult], Assessment]
+) -> None:
+    """GoodResult is a plain dataclass (the engine's goods are not validated when made); read
+    from a file, each good's fields are still typed and checked as the Assessment's."""
+    path = write_declaration_json(sample[1], tmp_path / "declaration.json")
+    back = read_declaration_json(path)
+    assert all(type(g.net_mass) is Decimal and type(g.lines) is int for g in back.goods)
+    text = path.read_text()
+    goods = text.index('"goods": [')
+    lines = text.index('"lines": ', goods)
+    path.write_text(text[:lines] + '"lines": "many", "x": ' + text[lines + 9 :], encoding="utf-8")
+    with pytest.raises(InputError, match=r"goods\[0\]\.lines"):
+        read_declaration_json(path)
+
+
 def test_read_json_error_names_json_path(
     tmp_path: Path, sample: tuple[list[LineResult], Assessment]
 ) -> None:
