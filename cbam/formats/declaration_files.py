@@ -243,8 +243,11 @@ def _leaf_lines(pieces: list[str], value: Any, plan: _Plan, indent: str) -> None
     """Append ``<Name>text</Name>`` at ``indent`` for each present field of ``plan``."""
     for name, field, rule in plan:
         item = getattr(value, field)
-        if item is not None:
-            pieces.append(f"{indent}<{name}>{_xml_text(_leaf_text(item, rule))}</{name}>")
+        if item is None:
+            continue
+        # A figure's text is digits, a sign and a point: nothing to escape.
+        text = _xml_text(_leaf_text(item, None)) if rule is None else decimal_text(rule(item))
+        pieces.append(f"{indent}<{name}>{text}</{name}>")
 
 
 def _step_lines(pieces: list[str], step: AuditStep, indent: str) -> None:

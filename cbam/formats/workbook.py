@@ -42,6 +42,7 @@ from decimal import Decimal, localcontext
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
+from types import MethodType
 from typing import Any
 
 import xlsxwriter
@@ -199,15 +200,16 @@ def _rich_lookalike(text: str) -> bool:
     return text.startswith("<r>") and text.endswith("</r>")
 
 
-def _as_is(value: object) -> bool:
-    """A text :func:`sheet_text` leaves as it is and :func:`write_text` writes as a plain
-    string: the common cell, which :meth:`_Sheet.append` writes without either."""
-    return (
-        type(value) is str
-        and value.isprintable()
-        and len(value) <= _CELL_TEXT
-        and not _rich_lookalike(value)
-    )
+def _cell_method(sheet: Any, name: str) -> Any:
+    """XlsxWriter's method ``name`` of ``sheet`` without the decorator that reads cells given in
+    A1 notation ("B3"): this module always gives row and column numbers, and the decorator
+    costs about half a microsecond a cell (100,000 goods make 2.6 million). It keeps the method
+    it wraps as ``__wrapped__`` (:func:`functools.wraps`); a method without one is taken as
+    it is.
+    """
+    method = getattr(sheet, name)
+    inner = getattr(method, "__wrapped__", None)
+    return method if inner is None else MethodType(inner, sheet)
 
 
 def write_text(sheet: Any, row: int, col: int, text: str, cell_format: Any = None) -> None:
@@ -253,7 +255,7 @@ def _value_writer(sheet: Any) -> _Writer:
     ``type() is`` takes no subclass (bool, an enum): those go the long way, through
     :func:`write_cell`, and come out the same.
     """
-    write_number = sheet.write_number
+    write_number = _cell_method(sheet, "write_number")
 
     def write(row: int, col: int, value: Any, cell_format: Any) -> None:
         kind = type(value)
@@ -290,6 +292,8 @@ class _Sheet:
         freeze_cols: int = 0,
     ) -> None:
         self.sheet = book.add_worksheet(title)
+        self.write_string = _cell_method(self.sheet, "write_string")
+        self.write_blank = _cell_method(self.sheet, "write_blank")
         self.styles = styles
         self.columns = tuple(columns)
         self.formats = [
@@ -345,18 +349,25 @@ class _Sheet:
 
     def append(self, values: Sequence[Any], *, total: bool = False) -> None:
         """A row, each value formatted as its column says (bold and ruled for a total)."""
-        sheet, row = self.sheet, self.rows
+        row = self.rows
         if self.wrapped:
             self.height(values)
         formats, writers = self.totals if total else self.formats, self.writers
-        write_string = sheet.write_string
+        write_string = self.write_string
         for col, value in enumerate(values):
-            if _as_is(value):  # most cells, in any column
+            # Most cells, in any column: a text sheet_text leaves as it is and write_text
+            # writes as a plain string, written here without either.
+            if (
+                type(value) is str
+                and value.isprintable()
+                and len(value) <= _CELL_TEXT
+                and not (value.startswith("<r>") and value.endswith("</r>"))
+            ):
                 write_string(row, col, value, formats[col])
             elif value is not None:
                 writers[col](row, col, value, formats[col])
             elif total:
-                sheet.write_blank(row, col, None, formats[col])
+                self.write_blank(row, col, None, formats[col])
         self.rows += 1
 
     def append_raw(self, values: Sequence[Any], cell_format: Any = None) -> None:
