@@ -167,6 +167,8 @@ def _whole(value: Any, indent: int | None, level: int, seen: _Seen) -> str:
     exact = _EXACT.get(type(value))  # most values: one lookup, before the whole test chain
     if exact is not None:
         return exact(value)
+    if type(value) is dict:  # a good's object: no scalar to look for
+        return _container(value, indent, level, seen)
     scalar = _scalar(value)
     if scalar is not None:
         return scalar
@@ -182,7 +184,11 @@ def _whole(value: Any, indent: int | None, level: int, seen: _Seen) -> str:
 def _container(value: Any, indent: int | None, level: int, seen: _Seen) -> str:
     deeper = level + 1
     if type(value) is dict:  # the common case, without the generic pairs
-        texts = [f"{_key(k)}: {_whole(v, indent, deeper, seen)}" for k, v in value.items()]
+        texts = []
+        for k, v in value.items():
+            exact = _EXACT.get(type(v))  # a scalar (nearly every member) without _whole's call
+            text = _whole(v, indent, deeper, seen) if exact is None else exact(v)
+            texts.append(f"{_key(k)}: {text}")
         open_, close = "{", "}"
     else:
         items, open_, close = _items(value)

@@ -24,7 +24,8 @@ def lines_per(used: list[GoodState], of: Callable[[GoodState], str]) -> dict[str
     """Customs lines per value of ``of`` (a good's lines share it), largest first."""
     counts: dict[str, int] = {}
     for good in used:
-        counts[of(good)] = counts.get(of(good), 0) + good.lines
+        value = of(good)
+        counts[value] = counts.get(value, 0) + good.lines
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
