@@ -72,6 +72,11 @@ class _Slot:
 
 _S = [_Slot(i) for i in range(9)]
 
+#: The cells that tell apart goods valued alike (100,000 installations without supplier data
+#: share one valuation): a gap in the template such goods share, filled once per good.
+_OWN_CELLS = tuple(COLUMNS.index(name) for name in ("installation_id", "group"))
+_OWN = _Slot(-1)
+
 
 def _csv_text(text: str) -> str:
     """A cell as ``csv.writer`` writes it (quoted where needed, excel dialect)."""
@@ -89,6 +94,25 @@ def _probe(good: GoodState, period: Period) -> list[object]:
     slots: Any = _S
     values = line_values(good, period, slots[0], slots[1], tuple(slots[2:8]), slots[8])
     return [values[name] for name in COLUMNS]
+
+
+def _pieces(cells: list[object]) -> tuple[list[str], list[_Slot]]:
+    """A row's cells cut at its slots: the pieces between them, and the slots in order.
+
+    Each piece holds the cells between two slots and the commas that part them from the slots'
+    cells, so that the row is the pieces joined by the slots' texts.
+    """
+    row = ["" if isinstance(value, _Slot) else _csv_text(cell_text(value)) for value in cells]
+    pieces, slots, start = [], [], 0
+    for column, value in enumerate(cells):
+        if isinstance(value, _Slot):
+            between = row[start:column]
+            pieces.append(("," if start else "") + ",".join(between) + ("," if between else ""))
+            slots.append(value)
+            start = column + 1
+    rest = row[start:]
+    pieces.append(("," if start and rest else "") + ",".join(rest) + "\r\n")
+    return pieces, slots
 
 
 def _check_slot_order() -> None:
@@ -145,6 +169,8 @@ class LinesCsvWriter:
         self._handle: IO[str] | None = None
         self._batch: list[str] = []
         self._templates: dict[tuple[GoodState, Period], tuple[str, ...]] = {}
+        # The templates of goods valued alike, by their other cells (see _template).
+        self._shared: dict[tuple[object, ...], tuple[list[str], list[_Slot]]] = {}
 
     @property
     def count(self) -> int:
@@ -233,24 +259,31 @@ class LinesCsvWriter:
         """Drop the row templates made so far (a good's lines are all written: its template
         would only hold memory; a later line of it makes the template again)."""
         self._templates = {}
+        self._shared = {}
 
-    @staticmethod
-    def _template(good: GoodState, period: Period) -> tuple[str, ...]:
+    def _template(self, good: GoodState, period: Period) -> tuple[str, ...]:
         """The row of ``good`` in ``period`` in the pieces around the cells of each line (its
-        row number, line id, figures and exempt flag, in that order)."""
-        # The row's cells cut at the slots: each piece holds the cells between two slots and
-        # the commas that part them from the slots' cells.
+        row number, line id, figures and exempt flag, in that order).
+
+        Made from the template of every good with the same other cells (:meth:`_shared`): the
+        good's installation and key are written into its gaps.
+        """
         cells = _probe(good, period)
-        row = ["" if isinstance(value, _Slot) else _csv_text(cell_text(value)) for value in cells]
-        pieces, start = [], 0
-        for column, value in enumerate(cells):
-            if isinstance(value, _Slot):
-                between = row[start:column]
-                pieces.append(("," if start else "") + ",".join(between) + ("," if between else ""))
-                start = column + 1
-        rest = row[start:]
-        pieces.append(("," if start and rest else "") + ",".join(rest) + "\r\n")
-        return tuple(pieces)
+        own = [_csv_text(cell_text(cells[column])) for column in _OWN_CELLS]
+        for column in _OWN_CELLS:
+            cells[column] = _OWN
+        key = tuple(cells)
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = _pieces(cells)
+        pieces, slots = shared
+        made, texts = [pieces[0]], iter(own)
+        for slot, piece in zip(slots, pieces[1:], strict=True):
+            if slot is _OWN:
+                made[-1] += next(texts) + piece
+            else:
+                made.append(piece)
+        return tuple(made)
 
     def _write(self, text: str) -> None:
         batch = self._batch

@@ -163,7 +163,8 @@ def test_lines_csv_columns_are_the_line_model() -> None:
 
 @pytest.mark.parametrize("text", ["a,b", '"quoted"', "100%s", "{0}", "%(x)s", "x\ny", "é€"])
 def test_row_templates_write_what_the_models_say(tmp_path: Path, text: str) -> None:
-    """The lines.csv writer formats the cells of a good once into a template; any installation
+    """The lines.csv writer formats the cells of a good once into a template, made from the
+    template of the goods valued alike (installations without supplier data); any installation
     id or line id comes out exactly as from the line models."""
     outputs = []
     for kind in ("parts", "models"):
@@ -172,7 +173,14 @@ def test_row_templates_write_what_the_models_say(tmp_path: Path, text: str) -> N
             sink: Any = writer if kind == "parts" else (lambda line, w=writer: w(line))
             engine = Engine(2026, sink=sink)
             engine.add_lines(
-                [line(2, "60", installation_id=text, line_id=text), line(3, "1", line_id=text)]
+                [
+                    line(2, "60", installation_id=text, line_id=text),
+                    line(3, "1", line_id=text),
+                    # Valued alike, a template of their own each from the shared one.
+                    line(4, "2", installation_id="plain", line_id=text),
+                    line(5, "3", installation_id=text + "2", quarter=2),
+                    line(6, "4", installation_id=text, quarter=2),
+                ]
             )
             engine.finish()
         outputs.append(path.read_bytes())
