@@ -76,6 +76,9 @@ _S = [_Slot(i) for i in range(9)]
 #: share one valuation): a gap in the template such goods share, filled once per good.
 _OWN_CELLS = tuple(COLUMNS.index(name) for name in ("installation_id", "group"))
 _OWN = _Slot(-1)
+#: Shared templates kept at most: installations with supplier data each have their own, and
+#: 100,000 of them would hold about 100 MB for nothing.
+_SHARED_MAX = 4096
 
 
 def _csv_text(text: str) -> str:
@@ -275,6 +278,8 @@ class LinesCsvWriter:
         key = tuple(cells)
         shared = self._shared.get(key)
         if shared is None:
+            if len(self._shared) >= _SHARED_MAX:
+                self._shared.clear()  # goods that share nothing: no memory for each of them
             shared = self._shared[key] = _pieces(cells)
         pieces, slots = shared
         made, texts = [pieces[0]], iter(own)

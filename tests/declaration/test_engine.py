@@ -161,29 +161,35 @@ def test_lines_csv_columns_are_the_line_model() -> None:
     assert set(model.model_dump()) == set(COLUMNS)
 
 
-@pytest.mark.parametrize("text", ["a,b", '"quoted"', "100%s", "{0}", "%(x)s", "x\ny", "é€"])
-def test_row_templates_write_what_the_models_say(tmp_path: Path, text: str) -> None:
-    """The lines.csv writer formats the cells of a good once into a template, made from the
-    template of the goods valued alike (installations without supplier data); any installation
-    id or line id comes out exactly as from the line models."""
+def _written_both_ways(tmp_path: Path, given: list[ImportLine]) -> list[bytes]:
+    """lines.csv of ``given`` written from the engine's parts (row templates) and from the line
+    models."""
     outputs = []
     for kind in ("parts", "models"):
         path = tmp_path / f"{kind}.csv"
         with LinesCsvWriter(path) as writer:
             sink: Any = writer if kind == "parts" else (lambda line, w=writer: w(line))
             engine = Engine(2026, sink=sink)
-            engine.add_lines(
-                [
-                    line(2, "60", installation_id=text, line_id=text),
-                    line(3, "1", line_id=text),
-                    # Valued alike, a template of their own each from the shared one.
-                    line(4, "2", installation_id="plain", line_id=text),
-                    line(5, "3", installation_id=text + "2", quarter=2),
-                    line(6, "4", installation_id=text, quarter=2),
-                ]
-            )
+            engine.add_lines(given)
             engine.finish()
         outputs.append(path.read_bytes())
+    return outputs
+
+
+@pytest.mark.parametrize("text", ["a,b", '"quoted"', "100%s", "{0}", "%(x)s", "x\ny", "é€"])
+def test_row_templates_write_what_the_models_say(tmp_path: Path, text: str) -> None:
+    """The lines.csv writer formats the cells of a good once into a template, made from the
+    template of the goods valued alike (installations without supplier data); any installation
+    id or line id comes out exactly as from the line models."""
+    given = [
+        line(2, "60", installation_id=text, line_id=text),
+        line(3, "1", line_id=text),
+        # Valued alike, a template of their own each from the shared one.
+        line(4, "2", installation_id="plain", line_id=text),
+        line(5, "3", installation_id=text + "2", quarter=2),
+        line(6, "4", installation_id=text, quarter=2),
+    ]
+    outputs = _written_both_ways(tmp_path, given)
     assert outputs[0] == outputs[1]
     rows = list(csv.reader(io.StringIO(outputs[0].decode("utf-8"), newline="")))
     assert rows[1][COLUMNS.index("installation_id")] == text
@@ -392,3 +398,22 @@ def test_trajectory_is_the_goods_own_figures_each_floored(
                 allocation,
                 due,
             ), year.year
+
+
+def test_row_templates_are_the_same_when_shared_ones_are_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer keeps at most _SHARED_MAX shared templates (goods with supplier data share
+    none): dropping them changes no row."""
+    from cbam.formats import lines as lines_module
+
+    monkeypatch.setattr(lines_module, "_SHARED_MAX", 2)
+    given = [
+        line(row, f"{row}.5", installation_id=f"I{row % 3}", country=country, quarter=quarter)
+        for row, (country, quarter) in enumerate(
+            [(c, q) for c in ("CN", "IN", "TR") for q in (1, 2, 3)], start=2
+        )
+    ]
+    outputs = _written_both_ways(tmp_path, given)
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].splitlines()) == 1 + len(given)
