@@ -81,6 +81,11 @@ _OWN = _Slot(-1)
 _SHARED_MAX = 4096
 
 
+def _csv_cell(value: object) -> str:
+    """A field as the cell of a row: :func:`cell_text`, quoted as ``csv.writer`` would."""
+    return _csv_text(cell_text(value))
+
+
 def _csv_text(text: str) -> str:
     """A cell as ``csv.writer`` writes it (quoted where needed, excel dialect)."""
     if _QUOTED.search(text):
@@ -105,7 +110,7 @@ def _pieces(cells: list[object]) -> tuple[list[str], list[_Slot]]:
     Each piece holds the cells between two slots and the commas that part them from the slots'
     cells, so that the row is the pieces joined by the slots' texts.
     """
-    row = ["" if isinstance(value, _Slot) else _csv_text(cell_text(value)) for value in cells]
+    row = ["" if isinstance(value, _Slot) else _csv_cell(value) for value in cells]
     pieces, slots, start = [], [], 0
     for column, value in enumerate(cells):
         if isinstance(value, _Slot):
@@ -214,7 +219,7 @@ class LinesCsvWriter:
     def __call__(self, line: LineResult) -> None:
         """Write one line model (the ``sink`` signature of ``assess()``)."""
         self._check_open()
-        self._write(",".join(_csv_text(cell_text(getattr(line, n))) for n in COLUMNS) + "\r\n")
+        self._write(",".join(_csv_cell(getattr(line, n)) for n in COLUMNS) + "\r\n")
 
     def write_line(
         self,
@@ -272,7 +277,7 @@ class LinesCsvWriter:
         good's installation and key are written into its gaps.
         """
         cells = _probe(good, period)
-        own = [_csv_text(cell_text(cells[column])) for column in _OWN_CELLS]
+        own = [_csv_cell(cells[column]) for column in _OWN_CELLS]
         for column in _OWN_CELLS:
             cells[column] = _OWN
         key = tuple(cells)

@@ -200,6 +200,17 @@ def _rich_lookalike(text: str) -> bool:
     return text.startswith("<r>") and text.endswith("</r>")
 
 
+def _as_is(value: object) -> bool:
+    """A text :func:`sheet_text` leaves as it is and :func:`write_text` writes as a plain
+    string: the common cell, which :meth:`_Sheet.append` writes without either."""
+    return (
+        type(value) is str
+        and value.isprintable()
+        and len(value) <= _CELL_TEXT
+        and not _rich_lookalike(value)
+    )
+
+
 def _cell_method(sheet: Any, name: str) -> Any:
     """XlsxWriter's method ``name`` of ``sheet`` without the decorator that reads cells given in
     A1 notation ("B3"): this module always gives row and column numbers, and the decorator
@@ -355,14 +366,7 @@ class _Sheet:
         formats, writers = self.totals if total else self.formats, self.writers
         write_string = self.write_string
         for col, value in enumerate(values):
-            # Most cells, in any column: a text sheet_text leaves as it is and write_text
-            # writes as a plain string, written here without either.
-            if (
-                type(value) is str
-                and value.isprintable()
-                and len(value) <= _CELL_TEXT
-                and not (value.startswith("<r>") and value.endswith("</r>"))
-            ):
+            if _as_is(value):  # most cells, in any column
                 write_string(row, col, value, formats[col])
             elif value is not None:
                 writers[col](row, col, value, formats[col])

@@ -273,6 +273,15 @@ def test_electricity_is_never_added_to_tonnes() -> None:
 
 # A good's deduction-free lines add only their mass per pricing period; the good's figures come
 # from those masses (GoodState.settle). Each good must still sum its lines' own figures exactly.
+def _two_suppliers() -> list[Any]:
+    """TR-1 with an actual SEE above its SEFA (1.0), TR-2 below it (0.5)."""
+    return [_supplier("25231000", "1.0"), _supplier("25231000", "0.5", "TR-2")]
+
+
+_MASSES = st.decimals(min_value=0, max_value=5000, places=3, allow_nan=False)
+#: A bare deduction per line: none, zero, small, larger than any line's emissions.
+_DEDUCTIONS = st.sampled_from([None, D(0), D("3.5"), D("1000")])
+
 _GOODS = (
     {"installation_id": "TR-1"},  # actual SEE 1.0 above its SEFA: certificates due
     {"installation_id": "TR-2"},  # actual SEE 0.5 below its SEFA: nothing due on any line
@@ -285,9 +294,9 @@ _GOODS = (
     st.lists(
         st.tuples(
             st.sampled_from(range(len(_GOODS))),
-            st.decimals(min_value=0, max_value=5000, places=3, allow_nan=False),
+            _MASSES,
             st.integers(min_value=1, max_value=4),
-            st.sampled_from([None, D(0), D("3.5"), D("1000")]),
+            _DEDUCTIONS,
         ),
         min_size=1,
         max_size=30,
@@ -297,7 +306,7 @@ _GOODS = (
 def test_goods_sum_their_lines_figures_exactly(
     drawn: list[tuple[int, Decimal, int, Decimal | None]], split: int
 ) -> None:
-    suppliers = [_supplier("25231000", "1.0"), _supplier("25231000", "0.5", "TR-2")]
+    suppliers = _two_suppliers()
     lines = [
         line(
             row,
@@ -352,11 +361,7 @@ _YEAR_GOODS = (
 @settings(max_examples=30, deadline=None)
 @given(
     st.lists(
-        st.tuples(
-            st.sampled_from(range(len(_YEAR_GOODS))),
-            st.decimals(min_value=0, max_value=5000, places=3, allow_nan=False),
-            st.sampled_from([None, D(0), D("3.5"), D("1000")]),
-        ),
+        st.tuples(st.sampled_from(range(len(_YEAR_GOODS))), _MASSES, _DEDUCTIONS),
         min_size=1,
         max_size=25,
     )
@@ -364,7 +369,7 @@ _YEAR_GOODS = (
 def test_trajectory_is_the_goods_own_figures_each_floored(
     drawn: list[tuple[int, Decimal, Decimal | None]],
 ) -> None:
-    suppliers = [_supplier("25231000", "1.0"), _supplier("25231000", "0.5", "TR-2")]
+    suppliers = _two_suppliers()
     lines = [line(1, "100", installation_id="CN-1")]  # above the de minimis threshold
     lines += [
         line(
