@@ -512,7 +512,7 @@ WHERE_THE_TIME_GOES = (
     "",
     "The same stages for 10,000 installations in one process, in CPU instructions "
     "(cachegrind, 2026-12-01): assessment 8.2 G, `declaration.json` 2.7 G, `declaration.xml` "
-    "2.4 G, `report.xlsx` 24.7 G: 38.0 G, 42.3 G before the last round (assessment 10.4 G: "
+    "2.4 G, `report.xlsx` 24.9 G: 38.2 G, 42.3 G before the last round (assessment 10.4 G: "
     "the engine's goods were validated again by pydantic when made, 19 microseconds a good; "
     "the trajectory priced every good in each of eight years, where goods that value alike "
     "and claim no deduction are now priced once on their summed mass; each good's row "
