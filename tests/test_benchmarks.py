@@ -79,3 +79,27 @@ def _hold(megabytes: int) -> None:
     block = bytearray(megabytes << 20)
     block[::4096] = b"y" * len(block[::4096])
     time.sleep(0.4)
+
+
+def test_lower_bound_writes_the_reports_cells_again(tmp_path: Path) -> None:
+    """benchmarks/run.py's ``writer`` (the many-goods lower bound) writes the very cells of the
+    report ``cbam assess`` wrote -- each sheet, each value -- and counts them."""
+    import openpyxl
+
+    from cbam.cli import main
+
+    root = SCRIPT.parents[1]
+    imports = root / "samples" / "imports-2026.csv"
+    assert main(["assess", str(imports), "--year", "2026", "--out", str(tmp_path / "assess")]) == 0
+    result = _run_module().writer(imports, tmp_path)
+
+    def cells(path: Path) -> dict[str, list[tuple[object, ...]]]:
+        book = openpyxl.load_workbook(path, read_only=True)
+        found = {s.title: [r for r in s.iter_rows(values_only=True) if any(r)] for s in book}
+        book.close()
+        return found
+
+    report, bare = cells(tmp_path / "assess" / "report.xlsx"), cells(tmp_path / "bare.xlsx")
+    assert list(bare) == list(report) and bare == report
+    written = sum(v is not None for rows in report.values() for row in rows for v in row)
+    assert result["rows"] == written > 500 and result["seconds"] > 0
