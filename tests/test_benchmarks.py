@@ -103,3 +103,8 @@ def test_lower_bound_writes_the_reports_cells_again(tmp_path: Path) -> None:
     assert list(bare) == list(report) and bare == report
     written = sum(v is not None for rows in report.values() for row in rows for v in row)
     assert result["rows"] == written > 500 and result["seconds"] > 0
+    # the samples' lines are all copied to the Lines sheet (fewer than 10,000)
+    with imports.open(encoding="utf-8") as handle:
+        assert result["preview_lines"] == sum(1 for _ in handle) - 1
+    lines_cells = sum(v is not None for row in report["Lines"][1:] for v in row)  # no note row
+    assert result["preview_cells"] == lines_cells

@@ -245,9 +245,9 @@ def _leaf_lines(pieces: list[str], value: Any, plan: _Plan, indent: str) -> None
         item = getattr(value, field)
         if item is None:
             continue
+        text = _leaf_text(item, rule)
         # A figure's text is digits, a sign and a point: nothing to escape.
-        text = _xml_text(_leaf_text(item, None)) if rule is None else decimal_text(rule(item))
-        pieces.append(f"{indent}<{name}>{text}</{name}>")
+        pieces.append(f"{indent}<{name}>{_xml_text(text) if rule is None else text}</{name}>")
 
 
 def _step_lines(pieces: list[str], step: AuditStep, indent: str) -> None:
